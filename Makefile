@@ -1,0 +1,44 @@
+# Aan tafel: two commands do all set-up on a fresh machine.
+#   make run   - virtualenv, dependencies, database migrations, start the server on SQLite
+#   make test  - the above plus test dependencies and system packages, then the whole suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint format translations services clean
+
+$(BIN)/activate: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(BIN)/activate
+
+$(VENV)/.dev: $(BIN)/activate requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.dev
+
+translations: $(BIN)/activate
+	$(BIN)/pybabel compile --use-fuzzy -q -d workshop/translations
+
+run: $(BIN)/activate translations
+	$(BIN)/python app.py
+
+services:
+	bash scripts/system-deps.sh
+	bash scripts/services.sh
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The suite runs twice: on SQLite + one process, and on PostgreSQL + Redis (scale-out).
+test: services $(VENV)/.dev translations lint
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+	. ./.test-services.env && $(BIN)/python -m pytest -q -p no:cacheprovider -m "not sqlite_only" tests/test_api.py tests/test_realtime.py tests/test_scaleout.py
+
+clean:
+	rm -rf $(VENV) .test-services.env

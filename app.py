@@ -1,0 +1,36 @@
+"""Entry point: `python app.py` migrates the database and serves HTTP and Socket.IO with gevent."""
+
+from gevent import monkey
+
+monkey.patch_all()  # before every other import: sockets, threads and the Redis client cooperate
+
+import os  # noqa: E402
+
+from gunicorn.app.base import BaseApplication  # noqa: E402
+
+from workshop import create_app  # noqa: E402
+from workshop.cli import prepare  # noqa: E402
+
+app = create_app()
+
+
+class Server(BaseApplication):
+    """gunicorn's gevent worker, started from here: answers WebSocket closes at once (ENGINEERING.md)."""
+
+    def load_config(self):
+        self.cfg.set("bind", f"{app.config['HOST']}:{app.config['PORT']}")
+        self.cfg.set("worker_class", "gevent")
+        self.cfg.set("workers", 1)
+        self.cfg.set("worker_connections", int(os.environ.get("WORKER_CONNECTIONS", "4000")))
+        self.cfg.set("timeout", 60)
+        self.cfg.set("graceful_timeout", 5)
+        self.cfg.set("accesslog", os.environ.get("ACCESS_LOG") or None)
+
+    def load(self):
+        return app
+
+
+if __name__ == "__main__":
+    if os.environ.get("MIGRATE_ON_START", "1") != "0":
+        prepare(app)
+    Server().run()

@@ -1,0 +1,160 @@
+"""Aan tafel: live table sessions. `create_app()` builds the Flask app with its extensions."""
+
+from pathlib import Path
+
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from . import config
+from .errors import DomainError
+from .extensions import babel, csrf, db, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("nl", "en")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(config.from_environment(app.instance_path))
+    app.config.update(overrides or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=async_mode(),
+        message_queue=app.config["REDIS_URL"],
+        channel=app.config["SOCKETIO_CHANNEL"],
+        max_http_buffer_size=16 * 1024,
+        # A dead phone is noticed within ~20 s, so the console's phone count stays honest.
+        ping_interval=10,
+        ping_timeout=10,
+    )
+
+    from . import cli, realtime  # noqa: F401  (registers the socket handlers)
+    from .views import register_blueprints
+
+    register_blueprints(app)
+    cli.register(app)
+    register_error_handlers(app)
+    app.after_request(security_headers)
+    app.after_request(remember_language)
+    app.context_processor(template_globals)
+    return app
+
+
+def async_mode() -> str:
+    """gevent when the entry point has monkey-patched (app.py), else threads (tests, CLI)."""
+    try:
+        from gevent import monkey
+
+        if monkey.is_module_patched("socket"):
+            return "gevent"
+    except ImportError:
+        pass
+    return "threading"
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # One connection: under gevent, writers queue cooperatively instead of freezing in SQLite.
+        return {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30}
+    return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
+
+
+@event.listens_for(Engine, "connect")
+def sqlite_pragmas(dbapi_connection, _record):
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "busy_timeout=5000",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def select_locale() -> str:
+    """`?lang=` wins, then the remembered choice, then the session's language."""
+    for choice in (request.args.get("lang"), request.cookies.get("lang")):
+        if choice in LANGUAGES:
+            return choice
+    return g.get("session_language") or request.accept_languages.best_match(LANGUAGES) or "nl"
+
+
+def remember_language(response):
+    if request.args.get("lang") in LANGUAGES:
+        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+def security_headers(response):
+    frame_ancestors = current_app.config["FRAME_ANCESTORS"]
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'self'; "
+        f"form-action 'self'; frame-ancestors {frame_ancestors}",
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def template_globals() -> dict:
+    from flask_babel import get_locale
+
+    return {"current_language": str(get_locale() or "nl"), "LANGUAGES": LANGUAGES}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, extra: dict | None = None):
+    if wants_json():
+        response = jsonify({"error": {"code": code, "message": message, **(extra or {})}})
+    else:
+        response = render_template("error.html", status=status, code=code, message=message)
+    response = make_response(response, status)
+    if extra and "retry_after" in extra:
+        response.headers["Retry-After"] = str(extra["retry_after"])
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        return error_response(error.status, error.code, error.message, error.extra)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        db.session.rollback()
+        messages = {
+            404: _("Nothing here. Check the address or the code on the screen."),
+            405: _("This address does not accept that method."),
+            413: _("That is too large to send."),
+        }
+        code = (error.name or "error").lower().replace(" ", "_")
+        return error_response(error.code or 500, code, messages.get(error.code, error.description))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("Unhandled error")
+        db.session.rollback()
+        return error_response(500, "internal_error", _("Something went wrong on our side."))

@@ -1,0 +1,183 @@
+"""The domain's tables: Event, Session, Table, Participant, Insight, Vote, TableSummary."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Store UTC, always hand back aware datetimes (SQLite forgets the zone)."""
+
+    impl = db.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class SessionState(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+
+class InsightStatus(StrEnum):
+    PENDING = "pending"
+    VISIBLE = "visible"
+    HIDDEN = "hidden"
+
+
+DEFAULT_SETTINGS = {
+    "premoderation": False,
+    "anonymous_allowed": True,
+    "max_length": 500,
+    "tag_sets": ["kinds", "perspectives", "phases"],
+    "silent": False,
+    "hide_authors": False,
+    "wall_view": "tables",
+}
+
+
+class Event(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(db.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sessions: Mapped[list["Session"]] = relationship(back_populates="event")
+
+
+class Session(db.Model):
+    """One workshop session: its tables, participants and insights, and the live state of the room."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(db.String(6), unique=True)
+    title: Mapped[str] = mapped_column(db.String(200))
+    description: Mapped[str] = mapped_column(db.Text, default="")
+    language: Mapped[str] = mapped_column(db.String(2), default="nl")
+    state: Mapped[str] = mapped_column(db.String(10), default=SessionState.DRAFT)
+    facilitator_key_hash: Mapped[str] = mapped_column(db.String(64))
+    settings: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_SETTINGS))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
+    seq: Mapped[int] = mapped_column(default=0)
+    round_number: Mapped[int] = mapped_column(default=0)
+    round_title: Mapped[str] = mapped_column(db.String(200), default="")
+    round_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    spotlight_insight_id: Mapped[int | None] = mapped_column(
+        ForeignKey("insight.id", ondelete="SET NULL", use_alter=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event | None] = relationship(back_populates="sessions")
+    tables: Mapped[list["Table"]] = relationship(
+        back_populates="session", order_by="Table.position", cascade="all, delete-orphan"
+    )
+
+    def setting(self, name: str):
+        return (self.settings or {}).get(name, DEFAULT_SETTINGS.get(name))
+
+    @property
+    def accepts_posts(self) -> bool:
+        return self.state == SessionState.OPEN
+
+
+class Table(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("session.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(db.String(120))
+    question: Mapped[str] = mapped_column(db.Text, default="")
+    host: Mapped[str] = mapped_column(db.String(120), default="")
+    colour: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)
+
+    session: Mapped[Session] = relationship(back_populates="tables")
+    summary: Mapped["TableSummary | None"] = relationship(cascade="all, delete-orphan")
+
+
+class Participant(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("session.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(db.String(64), unique=True)
+    name: Mapped[str] = mapped_column(db.String(80), default="")
+    organisation_type: Mapped[str | None] = mapped_column(db.String(40))
+    table_id: Mapped[int | None] = mapped_column(ForeignKey("table.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Insight(db.Model):
+    """One post. `seq` is the session's change counter at this insight's last visible change."""
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "client_id", name="uq_insight_client_id"),
+        Index("ix_insight_session_seq", "session_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id", ondelete="CASCADE"))
+    table_id: Mapped[int] = mapped_column(ForeignKey("table.id", ondelete="RESTRICT"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), index=True
+    )
+    client_id: Mapped[str] = mapped_column(db.String(64))
+    text: Mapped[str] = mapped_column(db.Text)
+    original_text: Mapped[str | None] = mapped_column(db.Text)
+    kind: Mapped[str | None] = mapped_column(db.String(40))
+    perspectives: Mapped[list] = mapped_column(JSON, default=list)
+    phase: Mapped[str | None] = mapped_column(db.String(40))
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(db.String(10), default=InsightStatus.VISIBLE)
+    withheld: Mapped[bool] = mapped_column(default=False)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    votes: Mapped[int] = mapped_column(default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("insight.id"))
+    round: Mapped[int] = mapped_column(default=0)
+    seq: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    table: Mapped[Table] = relationship()
+    participant: Mapped[Participant | None] = relationship()
+
+    @property
+    def public(self) -> bool:
+        """Whether walls and phones may see it (facilitators see everything)."""
+        return self.status == InsightStatus.VISIBLE and not self.withheld
+
+
+class Vote(db.Model):
+    """A "herkenbaar": one participant recognises one insight."""
+
+    insight_id: Mapped[int] = mapped_column(
+        ForeignKey("insight.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TableSummary(db.Model):
+    """The table host's key messages, written at the end of the session."""
+
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("table.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(db.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

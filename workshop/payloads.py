@@ -1,0 +1,116 @@
+"""The JSON objects of the contract (DESIGN.md sections 4, 6, 10), shared by the API and Socket.IO."""
+
+from dataclasses import dataclass
+
+from . import links
+from .models import Insight, Session
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: decides which insights and fields a payload may show."""
+
+    role: str  # "wall" | "participant" | "facilitator"
+    participant_id: int | None = None
+    table_id: int | None = None
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == "facilitator"
+
+
+WALL = Viewer("wall")
+FACILITATOR = Viewer("facilitator")
+
+
+def iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def insight_payload(session: Session, insight: Insight, *, facilitator: bool = False) -> dict:
+    show_author = not insight.anonymous and (facilitator or not session.setting("hide_authors"))
+    participant = insight.participant
+    payload = {
+        "id": insight.id,
+        "client_id": insight.client_id,
+        "seq": insight.seq,
+        "table_id": insight.table_id,
+        "text": insight.text,
+        "kind": insight.kind,
+        "perspectives": list(insight.perspectives or []),
+        "phase": insight.phase,
+        "votes": insight.votes,
+        "status": insight.status,
+        "pinned": insight.pinned,
+        "round": insight.round,
+        "created_at": iso(insight.created_at),
+        "author": (
+            {"name": participant.name, "organisation_type": participant.organisation_type}
+            if show_author and participant is not None
+            else None
+        ),
+    }
+    if facilitator:
+        payload |= {
+            "withheld": insight.withheld,
+            "original_text": insight.original_text,
+            "merged_into": insight.merged_into_id,
+            "participant_id": insight.participant_id,
+        }
+    return payload
+
+
+def hidden_stub(insight: Insight) -> dict:
+    return {"id": insight.id, "seq": insight.seq, "status": "hidden"}
+
+
+def payload_for(session: Session, insight: Insight, viewer: Viewer) -> dict:
+    """The insight as this viewer may see it now; a stub where it may not (any more)."""
+    if viewer.is_facilitator:
+        return insight_payload(session, insight, facilitator=True)
+    own = viewer.participant_id is not None and insight.participant_id == viewer.participant_id
+    if own:
+        return insight_payload(session, insight) | {"own": True, "withheld": insight.withheld}
+    if insight.public:
+        return insight_payload(session, insight)
+    return hidden_stub(insight)
+
+
+def table_payload(table) -> dict:
+    return {
+        "id": table.id,
+        "name": table.name,
+        "question": table.question,
+        "host": table.host,
+        "colour": table.colour,
+        "order": table.position,
+        "join_url": links.join_url(table.session.code, table.id),
+        "summary": table.summary.text if table.summary else "",
+    }
+
+
+def round_payload(session: Session) -> dict:
+    return {
+        "number": session.round_number,
+        "title": session.round_title,
+        "ends_at": iso(session.round_ends_at),
+    }
+
+
+def session_payload(session: Session, counts: dict | None = None) -> dict:
+    """Public fields of a session: what every client receives as `session:update`."""
+    return {
+        "code": session.code,
+        "title": session.title,
+        "description": session.description,
+        "language": session.language,
+        "state": session.state,
+        "seq": session.seq,
+        "settings": dict(session.settings or {}),
+        "tables": [table_payload(table) for table in session.tables],
+        "round": round_payload(session),
+        "counts": counts or {},
+        "event_id": session.event_id,
+        "join_url": links.join_url(session.code),
+        "wall_url": links.wall_url(session.code),
+    }

@@ -1,0 +1,147 @@
+"""Socket.IO handlers: authenticate on connect, join rooms, and hand events to the domain."""
+
+from collections import defaultdict
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, emit, join_room
+
+from . import broadcast, payloads, sessions
+from .errors import DomainError, Forbidden, RateLimited
+from .extensions import db, socketio
+from .ratelimit import socket_events
+
+# Per process: which socket is whom. A socket's rooms live in python-socketio itself.
+connections: dict[str, tuple[int, payloads.Viewer]] = {}
+participant_sockets: dict[int, set[str]] = defaultdict(set)
+
+
+def sockets_of_participant(participant_id: int) -> set[str]:
+    return set(participant_sockets.get(participant_id, ()))
+
+
+def connected_phones(session_id: int) -> int:
+    return sum(
+        1
+        for sid, viewer in connections.values()
+        if sid == session_id and viewer.role == "participant"
+    )
+
+
+def authenticate(auth) -> tuple:
+    """Check the connect auth of DESIGN.md section 4; return the session and the viewer."""
+    if not isinstance(auth, dict) or not isinstance(auth.get("session"), str):
+        raise Forbidden("Connect with auth = {session, role, token}.", code="bad_auth")
+    session = sessions.get_session(auth["session"])
+    role = auth.get("role", "wall")
+    token = auth.get("token")
+    if role == "wall":
+        return session, payloads.WALL
+    if role == "facilitator":
+        sessions.check_facilitator(session, token if isinstance(token, str) else None)
+        return session, payloads.FACILITATOR
+    if role == "participant":
+        token = token if isinstance(token, str) else request.cookies.get(f"p_{session.code}")
+        participant = sessions.participant_for(session, token)
+        viewer = payloads.Viewer("participant", participant.id, participant.table_id)
+        return session, viewer
+    raise Forbidden("Role must be wall, participant or facilitator.", code="bad_role")
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    try:
+        session, viewer = authenticate(auth)
+    except DomainError as error:
+        db.session.remove()
+        raise ConnectionRefusedError(error.as_dict()) from None
+    try:
+        for room in broadcast.rooms_for(session.id, viewer):
+            join_room(room)
+        connections[request.sid] = (session.id, viewer)
+        if viewer.participant_id:
+            participant_sockets[viewer.participant_id].add(request.sid)
+        # The first state, before any live event (DESIGN.md section 10).
+        emit(broadcast.SESSION_UPDATE, payloads.session_payload(session, sessions.counts(session)))
+        emit(broadcast.ROUND_UPDATE, payloads.round_payload(session))
+        spotlight = sessions.spotlight_insight(session)
+        emit(
+            broadcast.SPOTLIGHT,
+            {"insight": payloads.insight_payload(session, spotlight) if spotlight else None},
+        )
+    finally:
+        db.session.remove()
+    if viewer.role == "participant":
+        presence_changed(session.id)
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_reason):
+    session_id, viewer = connections.pop(request.sid, (None, None))
+    if viewer and viewer.participant_id:
+        participant_sockets[viewer.participant_id].discard(request.sid)
+        if not participant_sockets[viewer.participant_id]:
+            del participant_sockets[viewer.participant_id]
+        presence_changed(session_id)
+
+
+def presence_changed(session_id: int) -> None:
+    socketio.emit(
+        broadcast.PRESENCE,
+        {"phones": connected_phones(session_id)},
+        to=broadcast.facilitator_room(session_id),
+    )
+
+
+def handler(event: str):
+    """Wrap a socket handler: rate limit, map domain errors to an error ack, never leak a 500."""
+
+    def decorate(function):
+        def wrapped(data=None):
+            session_id, viewer = connections.get(request.sid, (None, None))
+            try:
+                if viewer is None:
+                    raise Forbidden("Not connected to a session.", code="not_connected")
+                socket_events.check(request.sid, "Too many messages on this connection.")
+                session = db.session.get(sessions.Session, session_id)
+                return function(session, viewer, data if isinstance(data, dict) else {})
+            except DomainError as error:
+                db.session.rollback()
+                answer = {"ok": False, "error": error.as_dict()}
+                if isinstance(error, RateLimited):
+                    answer["error"]["retry_after"] = error.extra.get("retry_after", 1)
+                return answer
+            finally:
+                db.session.remove()
+
+        wrapped.__name__ = function.__name__
+        return socketio.on(event)(wrapped)
+
+    return decorate
+
+
+def participant_of(session, viewer):
+    if viewer.role != "participant":
+        raise Forbidden("Only participants can do this.", code="participants_only")
+    return db.session.get(sessions.Participant, viewer.participant_id)
+
+
+@handler(broadcast.INSIGHT_POST)
+def on_insight_post(session, viewer, data):
+    participant = participant_of(session, viewer)
+    insight, _created = sessions.post_insight(session, participant, data)
+    return {"ok": True, "insight": payloads.payload_for(session, insight, viewer)}
+
+
+@handler(broadcast.INSIGHT_VOTE)
+def on_insight_vote(session, viewer, data):
+    participant = participant_of(session, viewer)
+    votes, voted = sessions.vote(session, participant, data.get("insight_id"))
+    return {"ok": True, "votes": votes, "voted": voted}
+
+
+@handler(broadcast.RESYNC)
+def on_resync(session, viewer, data):
+    if viewer.role == "participant":
+        participant = db.session.get(sessions.Participant, viewer.participant_id)
+        viewer = payloads.Viewer("participant", participant.id, participant.table_id)
+    return {"insights": sessions.insights_since(session, data.get("since", 0), viewer)}

@@ -1,0 +1,628 @@
+"""Domain operations. Views, the API, socket handlers and the CLI all call these.
+
+Each operation validates, writes, commits, and only then broadcasts: a wall never shows what the
+database does not hold.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import broadcast, payloads, tags
+from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from .extensions import db
+from .models import (
+    DEFAULT_SETTINGS,
+    Event,
+    Insight,
+    InsightStatus,
+    Participant,
+    Session,
+    SessionState,
+    Table,
+    TableSummary,
+    Vote,
+)
+from .ratelimit import participant_actions
+from .security import new_join_code, new_token, normalise_join_code, token_hash, token_matches
+
+TABLE_COLOURS = 8
+MAX_TABLES = 30
+TRANSITIONS = {
+    SessionState.DRAFT: {SessionState.OPEN, SessionState.CLOSED},
+    SessionState.OPEN: {SessionState.PAUSED, SessionState.CLOSED},
+    SessionState.PAUSED: {SessionState.OPEN, SessionState.CLOSED},
+    SessionState.CLOSED: {SessionState.OPEN, SessionState.ARCHIVED},
+    SessionState.ARCHIVED: {SessionState.CLOSED},
+}
+WALL_VIEWS = ("tables", "perspectives", "compass", "stats", "summaries")
+
+
+# --- validation helpers -------------------------------------------------------------------------
+
+
+def text_field(data: dict, name: str, *, max_length: int, required: bool = True) -> str | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise BadRequest(f"Field '{name}' is required.", field=name)
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"Field '{name}' must be text.", field=name)
+    value = value.strip()
+    if required and not value:
+        raise Invalid(f"Field '{name}' must not be empty.", field=name)
+    if len(value) > max_length:
+        raise Invalid(
+            f"Field '{name}' is {len(value)} characters; at most {max_length} are allowed.",
+            code="too_long",
+            field=name,
+        )
+    return value
+
+
+def id_field(data: dict, name: str, *, required: bool = True) -> int | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise BadRequest(f"Field '{name}' is required.", field=name)
+        return None
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**62:
+        raise Invalid(f"Field '{name}' must be a positive whole number.", field=name)
+    return value
+
+
+def tag_field(data: dict, name: str, tag_set: str) -> str | None:
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    if value not in tags.keys(tag_set):
+        raise Invalid(f"Unknown {name} '{value}'.", field=name, allowed=tags.keys(tag_set))
+    return value
+
+
+def bool_field(data: dict, name: str) -> bool | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise Invalid(f"Field '{name}' must be true or false.", field=name)
+    return value
+
+
+# --- sessions and tables ------------------------------------------------------------------------
+
+
+def get_session(code: str) -> Session:
+    session = db.session.scalar(select(Session).filter_by(code=normalise_join_code(code)))
+    if session is None:
+        raise NotFound(
+            "No session with that code. Check the code on the screen.", code="session_not_found"
+        )
+    return session
+
+
+def check_facilitator(session: Session, key: str | None) -> None:
+    """Allow the session's facilitator key or the organiser token."""
+    if not key:
+        raise Forbidden("This needs the facilitator key.", code="facilitator_key_required")
+    if not (token_matches(key, session.facilitator_key_hash) or is_organiser(key)):
+        raise Forbidden("That facilitator key is not valid for this session.", code="wrong_key")
+
+
+def is_organiser(token: str | None) -> bool:
+    return token_matches(token, token_hash(current_app.config["ORGANISER_TOKEN"]))
+
+
+def create_session(
+    title: str,
+    language: str = "nl",
+    template: str | None = None,
+    tables: list | None = None,
+    event_id: int | None = None,
+    description: str | None = None,
+) -> tuple[Session, str]:
+    """Create a session in draft with its tables; return it with its facilitator key (shown once)."""
+    data = {"title": title}
+    title = text_field(data, "title", max_length=200)
+    if language not in ("nl", "en"):
+        raise Invalid("Language must be 'nl' or 'en'.", field="language")
+    if template not in (None, "", *tags.session_templates()):
+        raise Invalid(f"Unknown template '{template}'.", field="template")
+    if tables is not None and not isinstance(tables, list):
+        raise Invalid("Field 'tables' must be a list of {name, question}.", field="tables")
+    if event_id is not None and db.session.get(Event, event_id) is None:
+        raise NotFound("No event with that id.", code="event_not_found")
+    table_specs = list(tables or [])
+    if template:
+        preset = tags.session_templates()[template][language]
+        table_specs = preset["tables"] + table_specs
+        description = description or preset["description"]
+    if len(table_specs) > MAX_TABLES:
+        raise Invalid(f"At most {MAX_TABLES} tables.", field="tables")
+    cleaned = [clean_table(spec) for spec in table_specs]
+
+    key = new_token()
+    session = Session(
+        code=unused_join_code(),
+        title=title,
+        description=(description or "")[:2000],
+        language=language,
+        state=SessionState.DRAFT,
+        facilitator_key_hash=token_hash(key),
+        settings=dict(DEFAULT_SETTINGS),
+        event_id=event_id,
+    )
+    for position, (name, question) in enumerate(cleaned):
+        session.tables.append(
+            Table(name=name, question=question, position=position, colour=position % TABLE_COLOURS)
+        )
+    db.session.add(session)
+    db.session.commit()
+    return session, key
+
+
+def unused_join_code() -> str:
+    for _ in range(50):
+        code = new_join_code()
+        if not db.session.scalar(select(Session.id).filter_by(code=code)):
+            return code
+    raise RuntimeError("Could not find a free join code")
+
+
+def clean_table(spec) -> tuple[str, str]:
+    if not isinstance(spec, dict):
+        raise Invalid("A table is an object with a name and a question.", field="tables")
+    name = text_field(spec, "name", max_length=120)
+    question = text_field(spec, "question", max_length=1000, required=False) or ""
+    return name, question
+
+
+def rotate_facilitator_key(session: Session) -> str:
+    key = new_token()
+    session.facilitator_key_hash = token_hash(key)
+    db.session.commit()
+    broadcast.facilitator_key_rotated(session)
+    return key
+
+
+def get_table(session: Session, table_id) -> Table:
+    table = db.session.get(Table, table_id) if isinstance(table_id, int) else None
+    if table is None or table.session_id != session.id:
+        raise NotFound("No such table in this session.", code="table_not_found")
+    return table
+
+
+def add_table(session: Session, data: dict) -> Table:
+    if len(session.tables) >= MAX_TABLES:
+        raise Invalid(f"At most {MAX_TABLES} tables.", field="tables")
+    name, question = clean_table(data)
+    position = max((t.position for t in session.tables), default=-1) + 1
+    table = Table(name=name, question=question, position=position, colour=position % TABLE_COLOURS)
+    session.tables.append(table)
+    db.session.commit()
+    broadcast.session_changed(session)
+    return table
+
+
+def update_table(session: Session, table_id: int, data: dict) -> Table:
+    table = get_table(session, table_id)
+    if "name" in data:
+        table.name = text_field(data, "name", max_length=120)
+    if "question" in data:
+        table.question = text_field(data, "question", max_length=1000, required=False) or ""
+    if "host" in data:
+        table.host = text_field(data, "host", max_length=120, required=False) or ""
+    if "order" in data:
+        order = data["order"]
+        if not isinstance(order, int) or isinstance(order, bool) or order < 0:
+            raise Invalid("Field 'order' must be a whole number from 0.", field="order")
+        others = [t for t in session.tables if t.id != table.id]
+        others.insert(min(order, len(others)), table)
+        for position, each in enumerate(others):
+            each.position = position
+    db.session.commit()
+    db.session.refresh(session)
+    broadcast.session_changed(session)
+    return table
+
+
+def delete_table(session: Session, table_id: int) -> None:
+    table = get_table(session, table_id)
+    if db.session.scalar(select(Insight.id).filter_by(table_id=table.id).limit(1)):
+        raise Conflict(
+            "This table holds insights; it can be renamed but not removed.", code="table_not_empty"
+        )
+    db.session.execute(
+        update(Participant).where(Participant.table_id == table.id).values(table_id=None)
+    )
+    session.tables.remove(table)  # delete-orphan: removing it from the session deletes it
+    db.session.commit()
+    broadcast.session_changed(session)
+
+
+def write_summary(session: Session, table_id: int, data: dict) -> TableSummary:
+    table = get_table(session, table_id)
+    text = text_field(data, "text", max_length=5000, required=False) or ""
+    summary = table.summary or TableSummary(table_id=table.id)
+    summary.text = text
+    table.summary = summary
+    db.session.commit()
+    broadcast.session_changed(session)
+    return summary
+
+
+# --- state, settings, rounds, spotlight ---------------------------------------------------------
+
+
+def change_state(session: Session, state: str) -> Session:
+    try:
+        target = SessionState(state)
+    except ValueError:
+        raise Invalid(
+            f"Unknown state '{state}'.", field="state", allowed=[s.value for s in SessionState]
+        ) from None
+    current = SessionState(session.state)
+    if target == current:
+        return session
+    if target not in TRANSITIONS[current]:
+        raise Conflict(
+            f"A session cannot go from {current} to {target}.", code="invalid_transition"
+        )
+    session.state = target
+    first_open = target == SessionState.OPEN and session.round_number == 0
+    if first_open:
+        session.round_number = 1
+    db.session.commit()
+    broadcast.session_changed(session)
+    if first_open:
+        broadcast.round_changed(session)
+    return session
+
+
+def update_settings(session: Session, changes: dict) -> Session:
+    if not isinstance(changes, dict):
+        raise Invalid("Field 'settings' must be an object.", field="settings")
+    settings = dict(DEFAULT_SETTINGS, **(session.settings or {}))
+    for name, value in changes.items():
+        if name not in DEFAULT_SETTINGS:
+            raise Invalid(f"Unknown setting '{name}'.", field=name, allowed=list(DEFAULT_SETTINGS))
+        if isinstance(DEFAULT_SETTINGS[name], bool) and not isinstance(value, bool):
+            raise Invalid(f"Setting '{name}' must be true or false.", field=name)
+        if name == "max_length" and (
+            not isinstance(value, int) or isinstance(value, bool) or not 20 <= value <= 5000
+        ):
+            raise Invalid("Setting 'max_length' must be a number from 20 to 5000.", field=name)
+        if name == "tag_sets" and (
+            not isinstance(value, list) or not set(value) <= {"kinds", "perspectives", "phases"}
+        ):
+            raise Invalid(
+                "Setting 'tag_sets' lists some of kinds, perspectives, phases.", field=name
+            )
+        if name == "wall_view" and value not in WALL_VIEWS:
+            raise Invalid("Unknown wall view.", field=name, allowed=list(WALL_VIEWS))
+        settings[name] = value
+    revealing = session.setting("silent") and not settings["silent"]
+    session.settings = settings
+    db.session.commit()
+    broadcast.session_changed(session)
+    if revealing:
+        reveal_withheld(session)
+    return session
+
+
+def reveal_withheld(session: Session) -> None:
+    """End silent writing: every withheld insight becomes visible, each with a new seq."""
+    withheld = db.session.scalars(
+        select(Insight).filter_by(session_id=session.id, withheld=True).order_by(Insight.id)
+    ).all()
+    for insight in withheld:
+        insight.withheld = False
+        insight.seq = next_seq(session)
+    db.session.commit()
+    for insight in withheld:
+        broadcast.insight_changed(session, insight, was_public=False)
+
+
+def start_round(session: Session, data: dict) -> Session:
+    title = text_field(data, "title", max_length=200, required=False) or ""
+    minutes = data.get("minutes")
+    if minutes is not None and (
+        not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 0 < minutes <= 600
+    ):
+        raise Invalid("Field 'minutes' must be a number from 0 to 600.", field="minutes")
+    session.round_number += 1
+    session.round_title = title
+    session.round_ends_at = datetime.now(UTC) + timedelta(minutes=minutes) if minutes else None
+    db.session.commit()
+    broadcast.round_changed(session)
+    return session
+
+
+def set_spotlight(session: Session, insight_id: int | None) -> Insight | None:
+    insight = None
+    if insight_id is not None:
+        insight = get_insight(session, insight_id)
+        if not insight.public:
+            raise Conflict("Only a visible insight can be spotlighted.", code="insight_not_visible")
+    session.spotlight_insight_id = insight.id if insight else None
+    db.session.commit()
+    broadcast.spotlight_changed(session, insight)
+    return insight
+
+
+def spotlight_insight(session: Session) -> Insight | None:
+    if session.spotlight_insight_id is None:
+        return None
+    insight = db.session.get(Insight, session.spotlight_insight_id)
+    return insight if insight is not None and insight.public else None
+
+
+# --- participants -------------------------------------------------------------------------------
+
+
+def join(session: Session, data: dict) -> tuple[Participant, str]:
+    """Register a phone; return the participant and its token (kept in a cookie or by the client)."""
+    if session.state not in (SessionState.OPEN, SessionState.PAUSED):
+        raise Conflict(session_not_open_message(session), code="session_not_open")
+    name = text_field(data, "name", max_length=80, required=False) or ""
+    organisation_type = tag_field(data, "organisation_type", "organisation_types")
+    table_id = id_field(data, "table_id", required=False)
+    if table_id is not None:
+        get_table(session, table_id)
+    token = new_token()
+    participant = Participant(
+        session_id=session.id,
+        token_hash=token_hash(token),
+        name=name,
+        organisation_type=organisation_type,
+        table_id=table_id,
+    )
+    db.session.add(participant)
+    db.session.commit()
+    return participant, token
+
+
+def participant_for(session: Session, token: str | None) -> Participant:
+    if not token:
+        raise_unauthorized("Join the session first: no participant token was sent.")
+    participant = db.session.scalar(select(Participant).filter_by(token_hash=token_hash(token)))
+    if participant is None or participant.session_id != session.id:
+        raise_unauthorized("Unknown participant token for this session; join again.")
+    return participant
+
+
+def raise_unauthorized(message: str):
+    from .errors import Unauthorized
+
+    raise Unauthorized(message, code="unknown_participant")
+
+
+def update_participant(session: Session, participant: Participant, data: dict) -> Participant:
+    """Move a phone to another table, or change its name and organisation type."""
+    old_table = participant.table_id
+    if "table_id" in data:
+        table_id = id_field(data, "table_id", required=False)
+        participant.table_id = get_table(session, table_id).id if table_id else None
+    if "name" in data:
+        participant.name = text_field(data, "name", max_length=80, required=False) or ""
+    if "organisation_type" in data:
+        participant.organisation_type = tag_field(data, "organisation_type", "organisation_types")
+    db.session.commit()
+    if participant.table_id != old_table:
+        broadcast.participant_moved(participant, old_table)
+    return participant
+
+
+def session_not_open_message(session: Session) -> str:
+    return {
+        SessionState.DRAFT: "This session has not started yet.",
+        SessionState.PAUSED: "The session is paused; your text is kept until it reopens.",
+    }.get(session.state, "This session is closed.")
+
+
+# --- insights -----------------------------------------------------------------------------------
+
+
+def next_seq(session: Session) -> int:
+    """Take the session's next change number, atomically across processes."""
+    return db.session.execute(
+        update(Session.__table__)
+        .where(Session.__table__.c.id == session.id)
+        .values(seq=Session.__table__.c.seq + 1)
+        .returning(Session.__table__.c.seq)
+    ).scalar_one()
+
+
+def get_insight(session: Session, insight_id) -> Insight:
+    insight = db.session.get(Insight, insight_id) if isinstance(insight_id, int) else None
+    if insight is None or insight.session_id != session.id:
+        raise NotFound("No such insight in this session.", code="insight_not_found")
+    return insight
+
+
+def valid_client_id(data: dict) -> str:
+    client_id = data.get("client_id")
+    if client_id is None:
+        raise BadRequest("Field 'client_id' is required.", field="client_id")
+    if (
+        not isinstance(client_id, str)
+        or not 8 <= len(client_id) <= 64
+        or not all(c.isascii() and (c.isalnum() or c in "-_") for c in client_id)
+    ):
+        raise Invalid(
+            "Field 'client_id' must be 8-64 letters, digits, '-' or '_' (a UUID).",
+            field="client_id",
+        )
+    return client_id
+
+
+def post_insight(session: Session, participant: Participant, data: dict) -> tuple[Insight, bool]:
+    """Store an insight once per client id; return it and whether this call created it."""
+    if not isinstance(data, dict):
+        raise BadRequest("The insight must be a JSON object.")
+    client_id = valid_client_id(data)
+    existing = find_by_client_id(session, client_id)
+    if existing is not None:
+        return stored_retry(existing, participant), False
+    if not session.accepts_posts:
+        raise Conflict(session_not_open_message(session), code="session_not_open")
+    participant_actions.check(participant.id, "Slow down a little: too many posts at once.")
+
+    active = session.setting("tag_sets")
+    table = get_table(session, id_field(data, "table_id"))
+    text = text_field(data, "text", max_length=session.setting("max_length"))
+    kind = tag_field(data, "kind", "kinds") if "kinds" in active else None
+    phase = tag_field(data, "phase", "phases") if "phases" in active else None
+    perspectives = data.get("perspectives") or []
+    if not isinstance(perspectives, list) or any(
+        p not in tags.keys("perspectives") for p in perspectives
+    ):
+        raise Invalid(
+            "Field 'perspectives' must be a list of known perspectives.",
+            field="perspectives",
+            allowed=tags.keys("perspectives"),
+        )
+    if "perspectives" not in active:
+        perspectives = []
+    anonymous = bool_field(data, "anonymous") or not participant.name
+    if anonymous and not session.setting("anonymous_allowed"):
+        raise Invalid("This session asks for your name with each insight.", code="name_required")
+
+    insight = Insight(
+        session_id=session.id,
+        table_id=table.id,
+        participant_id=participant.id,
+        client_id=client_id,
+        text=text,
+        kind=kind,
+        perspectives=sorted(set(perspectives), key=tags.keys("perspectives").index),
+        phase=phase,
+        anonymous=anonymous,
+        status=InsightStatus.PENDING if session.setting("premoderation") else InsightStatus.VISIBLE,
+        withheld=bool(session.setting("silent")),
+        round=session.round_number,
+        seq=next_seq(session),
+    )
+    db.session.add(insight)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same client id raced in through another connection or process: answer the stored one.
+        db.session.rollback()
+        existing = find_by_client_id(session, client_id)
+        if existing is None:
+            raise
+        return stored_retry(existing, participant), False
+    broadcast.insight_changed(session, insight, was_public=None)
+    return insight, True
+
+
+def find_by_client_id(session: Session, client_id: str) -> Insight | None:
+    return db.session.scalar(select(Insight).filter_by(session_id=session.id, client_id=client_id))
+
+
+def stored_retry(insight: Insight, participant: Participant) -> Insight:
+    if insight.participant_id != participant.id:
+        raise Conflict("That client id belongs to another post.", code="client_id_taken")
+    return insight
+
+
+def vote(session: Session, participant: Participant, insight_id) -> tuple[int, bool]:
+    """Toggle "herkenbaar" for one participant on one insight."""
+    insight = get_insight(session, id_field({"insight_id": insight_id}, "insight_id"))
+    if not insight.public:
+        raise Conflict("Only a visible insight can be recognised.", code="insight_not_visible")
+    if insight.participant_id == participant.id:
+        raise Conflict("You cannot recognise your own insight.", code="own_insight")
+    participant_actions.check(participant.id, "Slow down a little: too many votes at once.")
+    existing = db.session.get(Vote, (insight.id, participant.id))
+    if existing:
+        db.session.delete(existing)
+    else:
+        db.session.add(Vote(insight_id=insight.id, participant_id=participant.id))
+    db.session.flush()
+    insight.votes = db.session.scalar(
+        select(func.count()).select_from(Vote).filter_by(insight_id=insight.id)
+    )
+    insight.seq = next_seq(session)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a double tap raced itself: the first one counts
+        db.session.rollback()
+        return insight.votes, True
+    broadcast.insight_changed(session, insight, was_public=True)
+    return insight.votes, existing is None
+
+
+def voted_ids(participant: Participant | None) -> set[int]:
+    if participant is None:
+        return set()
+    return set(db.session.scalars(select(Vote.insight_id).filter_by(participant_id=participant.id)))
+
+
+def moderate(session: Session, insight_id, data: dict) -> Insight:
+    """Facilitator changes: status (approve, hide, restore), pin, or a typo fix."""
+    insight = get_insight(session, insight_id)
+    was_public = insight.public
+    if "status" in data:
+        if data["status"] not in (InsightStatus.VISIBLE, InsightStatus.HIDDEN):
+            raise Invalid("Status must be 'visible' or 'hidden'.", field="status")
+        insight.status = data["status"]
+    pinned = bool_field(data, "pinned")
+    if pinned is not None:
+        insight.pinned = pinned
+    if "text" in data:
+        text = text_field(data, "text", max_length=session.setting("max_length"))
+        if text != insight.text:
+            insight.original_text = insight.original_text or insight.text
+            insight.text = text
+    if not (set(data) & {"status", "pinned", "text"}):
+        raise BadRequest("Nothing to change: send status, pinned or text.")
+    insight.seq = next_seq(session)
+    db.session.commit()
+    if session.spotlight_insight_id == insight.id and not insight.public:
+        set_spotlight(session, None)
+    broadcast.insight_changed(session, insight, was_public=was_public)
+    return insight
+
+
+def insights_since(session: Session, since: int, viewer) -> list[dict]:
+    """Every insight changed after `since` as the viewer may see it now (DESIGN.md section 10)."""
+    if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+        raise Invalid("'since' must be a whole number from 0.", field="since")
+    query = select(Insight).where(Insight.session_id == session.id, Insight.seq > since)
+    if viewer.role == "participant":
+        query = query.where(
+            (Insight.table_id == viewer.table_id)
+            | (Insight.participant_id == viewer.participant_id)
+        )
+    insights = db.session.scalars(query.order_by(Insight.seq)).all()
+    return [payloads.payload_for(session, insight, viewer) for insight in insights]
+
+
+def counts(session: Session) -> dict:
+    """Visible insights per table (withheld ones too: silent mode shows counts, not texts)."""
+    rows = db.session.execute(
+        select(Insight.table_id, func.count())
+        .where(Insight.session_id == session.id, Insight.status == InsightStatus.VISIBLE)
+        .group_by(Insight.table_id)
+    ).all()
+    per_table = {str(table.id): 0 for table in session.tables}
+    per_table.update({str(table_id): n for table_id, n in rows})
+    participants = db.session.scalar(
+        select(func.count()).select_from(Participant).filter_by(session_id=session.id)
+    )
+    pending = db.session.scalar(
+        select(func.count())
+        .select_from(Insight)
+        .filter_by(session_id=session.id, status=InsightStatus.PENDING)
+    )
+    return {
+        "insights": sum(per_table.values()),
+        "tables": per_table,
+        "participants": participants,
+        "pending": pending,
+    }

@@ -1,0 +1,14 @@
+"""Blueprints, one per screen and one for the API."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import api
+    from .facilitator import facilitator
+    from .organiser import organiser
+    from .participant import participant
+    from .wall import wall
+
+    for blueprint in (api, participant, wall, facilitator, organiser):
+        app.register_blueprint(blueprint)

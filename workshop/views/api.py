@@ -1,0 +1,272 @@
+"""HTTP API v1 (DESIGN.md section 6): JSON in, JSON out, the same domain operations as the screens."""
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
+from sqlalchemy import select
+
+from .. import harvest, links, payloads, sessions, stats
+from ..errors import BadRequest, NotFound
+from ..extensions import csrf, db
+from ..models import Event
+from ..ratelimit import joins_per_address
+from .auth import (
+    current_participant,
+    is_facilitator,
+    require_facilitator,
+    require_organiser,
+)
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(api)  # JSON only: a cross-site form cannot send application/json without CORS.
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a clear 400."""
+    data = request.get_json(silent=True)
+    if data is None:
+        if request.mimetype != "application/json":
+            raise BadRequest("Send a JSON body with Content-Type: application/json.")
+        raise BadRequest("The body is not valid JSON.", code="malformed_json")
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return data
+
+
+def viewer_of(session) -> payloads.Viewer:
+    return payloads.FACILITATOR if is_facilitator(session) else payloads.WALL
+
+
+def created_session_payload(session, key: str) -> dict:
+    return {
+        "code": session.code,
+        "facilitator_key": key,
+        "join_url": links.join_url(session.code),
+        "wall_url": links.wall_url(session.code),
+        "facilitator_url": links.facilitator_url(session.code, key),
+        "tables": [
+            {
+                k: v
+                for k, v in payloads.table_payload(t).items()
+                if k in ("id", "name", "question", "join_url")
+            }
+            for t in session.tables
+        ],
+    }
+
+
+@api.post("/sessions")
+def create_session():
+    require_organiser()
+    data = json_body()
+    event_id = sessions.id_field(data, "event_id", required=False)
+    session, key = sessions.create_session(
+        title=data.get("title"),
+        language=data.get("language", "nl"),
+        template=data.get("template"),
+        tables=data.get("tables"),
+        event_id=event_id,
+        description=data.get("description") if isinstance(data.get("description"), str) else None,
+    )
+    return created_session_payload(session, key), 201
+
+
+@api.get("/sessions/<code>")
+def get_session(code):
+    session = sessions.get_session(code)
+    return payloads.session_payload(session, sessions.counts(session))
+
+
+@api.patch("/sessions/<code>")
+def update_session(code):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    data = json_body()
+    if not set(data) & {"state", "settings", "event_id", "title"}:
+        raise BadRequest("Nothing to change: send state, settings, title or event_id.")
+    if "title" in data:
+        session.title = sessions.text_field(data, "title", max_length=200)
+        db.session.commit()
+    if "event_id" in data:
+        event_id = sessions.id_field(data, "event_id", required=False)
+        if event_id is not None and db.session.get(Event, event_id) is None:
+            raise NotFound("No event with that id.", code="event_not_found")
+        session.event_id = event_id
+        db.session.commit()
+    if "settings" in data:
+        sessions.update_settings(session, data["settings"])
+    if "state" in data:
+        sessions.change_state(session, data["state"])
+    return payloads.session_payload(session, sessions.counts(session))
+
+
+@api.post("/sessions/<code>/facilitator-key")
+def rotate_key(code):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    key = sessions.rotate_facilitator_key(session)
+    return {"facilitator_key": key, "facilitator_url": links.facilitator_url(session.code, key)}
+
+
+@api.post("/sessions/<code>/participants")
+def join(code):
+    session = sessions.get_session(code)
+    joins_per_address.check(request.remote_addr, "Too many joins from this network; try again.")
+    participant, token = sessions.join(session, json_body())
+    return {"id": participant.id, "token": token}, 201
+
+
+@api.patch("/sessions/<code>/participants/me")
+def update_me(code):
+    session = sessions.get_session(code)
+    participant = current_participant(session)
+    participant = sessions.update_participant(session, participant, json_body())
+    return {
+        "id": participant.id,
+        "name": participant.name,
+        "organisation_type": participant.organisation_type,
+        "table_id": participant.table_id,
+    }
+
+
+@api.post("/sessions/<code>/insights")
+def post_insight(code):
+    session = sessions.get_session(code)
+    participant = current_participant(session)
+    insight, created = sessions.post_insight(session, participant, json_body())
+    viewer = payloads.Viewer("participant", participant.id, participant.table_id)
+    return payloads.payload_for(session, insight, viewer), 201 if created else 200
+
+
+@api.get("/sessions/<code>/insights")
+def list_insights(code):
+    session = sessions.get_session(code)
+    since = request.args.get("since", "0")
+    if not since.isdigit():
+        raise BadRequest("'since' must be a whole number from 0.", field="since")
+    viewer = viewer_of(session)
+    found = sessions.insights_since(session, int(since), viewer)
+    if not viewer.is_facilitator:  # public: visible insights only
+        found = [insight for insight in found if insight.get("status") == "visible"]
+    return {"insights": found}
+
+
+@api.patch("/sessions/<code>/insights/<int:insight_id>")
+def moderate(code, insight_id):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    insight = sessions.moderate(session, insight_id, json_body())
+    return payloads.insight_payload(session, insight, facilitator=True)
+
+
+@api.post("/sessions/<code>/insights/<int:insight_id>/vote")
+def vote(code, insight_id):
+    session = sessions.get_session(code)
+    participant = current_participant(session)
+    votes, voted = sessions.vote(session, participant, insight_id)
+    return {"votes": votes, "voted": voted}
+
+
+@api.post("/sessions/<code>/tables")
+def add_table(code):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    table = sessions.add_table(session, json_body())
+    return payloads.table_payload(table), 201
+
+
+@api.patch("/sessions/<code>/tables/<int:table_id>")
+def update_table(code, table_id):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    return payloads.table_payload(sessions.update_table(session, table_id, json_body()))
+
+
+@api.delete("/sessions/<code>/tables/<int:table_id>")
+def delete_table(code, table_id):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    sessions.delete_table(session, table_id)
+    return "", 204
+
+
+@api.put("/sessions/<code>/tables/<int:table_id>/summary")
+def write_summary(code, table_id):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    summary = sessions.write_summary(session, table_id, json_body())
+    return {"table_id": table_id, "text": summary.text}
+
+
+@api.post("/sessions/<code>/rounds")
+def start_round(code):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    sessions.start_round(session, json_body())
+    return payloads.round_payload(session), 201
+
+
+@api.put("/sessions/<code>/spotlight")
+def spotlight(code):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    data = json_body()
+    if "insight_id" not in data:
+        raise BadRequest("Field 'insight_id' is required (null releases the spotlight).")
+    insight_id = sessions.id_field(data, "insight_id", required=False)
+    insight = sessions.set_spotlight(session, insight_id)
+    return {"insight": payloads.insight_payload(session, insight) if insight else None}
+
+
+@api.get("/sessions/<code>/stats")
+def session_stats(code):
+    return stats.session_stats(sessions.get_session(code))
+
+
+@api.get("/sessions/<code>/export.<fmt>")
+def export_session(code, fmt):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    return export_response(harvest.export([session], fmt, request.args), f"aantafel-{session.code}")
+
+
+@api.post("/events")
+def create_event():
+    require_organiser()
+    name = sessions.text_field(json_body(), "name", max_length=200)
+    event = Event(name=name)
+    db.session.add(event)
+    db.session.commit()
+    return {"id": event.id, "name": event.name}, 201
+
+
+@api.get("/events")
+def list_events():
+    require_organiser()
+    events = db.session.scalars(select(Event).order_by(Event.id)).all()
+    return {"events": [{"id": e.id, "name": e.name} for e in events]}
+
+
+@api.get("/events/<int:event_id>/export.<fmt>")
+def export_event(event_id, fmt):
+    require_organiser()
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise NotFound("No event with that id.", code="event_not_found")
+    return export_response(
+        harvest.export(event.sessions, fmt, request.args), f"aantafel-event-{event.id}"
+    )
+
+
+def export_response(exported: "harvest.Exported", stem: str) -> Response:
+    return send_file(
+        exported.stream,
+        mimetype=exported.mimetype,
+        as_attachment=True,
+        download_name=f"{stem}.{exported.extension}",
+    )
+
+
+@api.get("/openapi.json")
+def openapi():
+    from ..openapi import document
+
+    return jsonify(document(current_app.config["PUBLIC_URL"]))

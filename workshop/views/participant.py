@@ -1,0 +1,151 @@
+"""The phone (/j/<code>): join, post, vote. Works as plain HTML forms; phone.js makes it live."""
+
+import uuid
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import payloads, sessions
+from ..errors import DomainError
+from ..extensions import db
+from ..models import Insight, SessionState
+from ..ratelimit import joins_per_address
+from .auth import current_participant, participant_cookie_name
+from .wall import screen_context
+
+participant = Blueprint("participant", __name__)
+COOKIE_DAYS = 3
+
+
+@participant.get("/")
+def home():
+    code = request.args.get("code")
+    if code:
+        return redirect(url_for("participant.phone", code=code.strip().upper()))
+    return render_template("home.html")
+
+
+def table_feed(session, participant) -> list[dict]:
+    """The table's visible insights and the participant's own posts, newest first."""
+    if participant is None or participant.table_id is None:
+        return []
+    viewer = payloads.Viewer("participant", participant.id, participant.table_id)
+    insights = db.session.scalars(
+        select(Insight)
+        .where(Insight.session_id == session.id)
+        .where(
+            (Insight.table_id == participant.table_id) | (Insight.participant_id == participant.id)
+        )
+        .order_by(Insight.pinned.desc(), Insight.created_at.desc(), Insight.id.desc())
+        .limit(200)
+    ).all()
+    feed = [payloads.payload_for(session, insight, viewer) for insight in insights]
+    return [item for item in feed if item.get("status") != "hidden" or item.get("own")]
+
+
+def render_phone(session, participant, table_id=None, error=None, draft=None, status=200):
+    table = None
+    if participant and participant.table_id:
+        table = sessions.get_table(session, participant.table_id)
+    return (
+        render_template(
+            "phone.html",
+            participant=participant,
+            table=table,
+            chosen_table_id=table_id,
+            feed=table_feed(session, participant),
+            voted=sessions.voted_ids(participant),
+            client_id=str(uuid.uuid4()),
+            error=error,
+            draft=draft or {},
+            not_open_message=None
+            if session.state == SessionState.OPEN
+            else _(sessions.session_not_open_message(session)),
+            **screen_context(session),
+        ),
+        status,
+    )
+
+
+@participant.get("/j/<code>")
+@participant.get("/j/<code>/<int:table_id>")
+def phone(code, table_id=None):
+    session = sessions.get_session(code)
+    g.session_language = session.language
+    if table_id is not None:
+        sessions.get_table(session, table_id)
+    me = current_participant(session, required=False)
+    if me and table_id and me.table_id != table_id:
+        sessions.update_participant(session, me, {"table_id": table_id})
+    return render_phone(session, me, table_id=table_id)
+
+
+@participant.post("/j/<code>/join")
+def join(code):
+    session = sessions.get_session(code)
+    g.session_language = session.language
+    form = request.form
+    data = {
+        "name": form.get("name", ""),
+        "organisation_type": form.get("organisation_type") or None,
+        "table_id": form.get("table_id") or None,
+    }
+    try:
+        joins_per_address.check(request.remote_addr, "Too many joins from this network.")
+        me, token = sessions.join(session, data)
+    except DomainError as error:
+        return render_phone(session, None, error=_(error.message), status=error.status)
+    response = redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
+    response.set_cookie(
+        participant_cookie_name(session),
+        token,
+        max_age=COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
+    return response
+
+
+@participant.post("/j/<code>/table")
+def choose_table(code):
+    session = sessions.get_session(code)
+    me = current_participant(session)
+    sessions.update_participant(session, me, {"table_id": request.form.get("table_id") or None})
+    return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
+
+
+@participant.post("/j/<code>/post")
+def post(code):
+    """The no-JavaScript post: the client id comes from a hidden field the server made."""
+    session = sessions.get_session(code)
+    g.session_language = session.language
+    me = current_participant(session)
+    form = request.form
+    data = {
+        "client_id": form.get("client_id", ""),
+        "table_id": form.get("table_id") or me.table_id,
+        "text": form.get("text", ""),
+        "kind": form.get("kind") or None,
+        "perspectives": form.getlist("perspectives"),
+        "phase": form.get("phase") or None,
+        "anonymous": form.get("anonymous") == "on",
+    }
+    try:
+        sessions.post_insight(session, me, data)
+    except DomainError as error:
+        return render_phone(session, me, error=_(error.message), draft=data, status=error.status)
+    return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
+
+
+@participant.post("/j/<code>/vote/<int:insight_id>")
+def vote(code, insight_id):
+    session = sessions.get_session(code)
+    g.session_language = session.language
+    me = current_participant(session)
+    try:
+        sessions.vote(session, me, insight_id)
+    except DomainError as error:
+        return render_phone(session, me, error=_(error.message), status=error.status)
+    return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))

@@ -1,0 +1,69 @@
+"""The projector wall (/w/<code>) and the public QR codes."""
+
+from flask import Blueprint, Response, g, render_template
+from sqlalchemy import select
+
+from .. import links, payloads, qr, sessions, tags
+from ..extensions import db
+from ..models import Insight
+
+wall = Blueprint("wall", __name__)
+
+
+def visible_insights(session) -> list[Insight]:
+    """Newest first, pinned first: the order of a wall column."""
+    return db.session.scalars(
+        select(Insight)
+        .where(Insight.session_id == session.id, Insight.status == "visible")
+        .where(Insight.withheld.is_(False))
+        .order_by(Insight.pinned.desc(), Insight.created_at.desc(), Insight.id.desc())
+    ).all()
+
+
+def screen_context(session) -> dict:
+    """What every screen of a session renders with: tag labels in the page's language."""
+    from flask_babel import get_locale
+
+    language = str(get_locale())
+    return {
+        "session": session,
+        "state": payloads.session_payload(session, sessions.counts(session)),
+        "kinds": tags.labels("kinds", language),
+        "perspectives": tags.labels("perspectives", language),
+        "phases": tags.labels("phases", language),
+        "organisation_types": tags.labels("organisation_types", language),
+        "join_url": links.join_url(session.code),
+    }
+
+
+@wall.get("/w/<code>")
+def show(code):
+    session = sessions.get_session(code)
+    g.session_language = session.language
+    insights = visible_insights(session)
+    spotlight = sessions.spotlight_insight(session)
+    return render_template(
+        "wall.html",
+        insights=[payloads.insight_payload(session, i) for i in insights],
+        spotlight=payloads.insight_payload(session, spotlight) if spotlight else None,
+        **screen_context(session),
+    )
+
+
+def qr_response(url: str, fmt: str) -> Response:
+    if fmt == "svg":
+        return Response(qr.qr_svg(url), mimetype="image/svg+xml")
+    return Response(qr.qr_png(url), mimetype="image/png")
+
+
+@wall.get("/qr/<code>.<any(svg, png):fmt>")
+def session_qr(code, fmt):
+    session = sessions.get_session(code)
+    return qr_response(links.join_url(session.code), fmt)
+
+
+@wall.get("/qr/<code>/<int:table_id>.<any(svg, png):fmt>")
+def table_qr(code, table_id, fmt):
+    session = sessions.get_session(code)
+    table = sessions.get_table(session, table_id)
+    return qr_response(links.join_url(session.code, table.id), fmt)
