@@ -2,7 +2,7 @@
 # Install the system packages the tests need (Debian): Chromium for browser tests, PostgreSQL and
 # Redis for the scale-out suite, zbar to decode printed QR codes, poppler to render PDFs.
 set -euo pipefail
-packages=(chromium redis-server postgresql zbar-tools poppler-utils fonts-dejavu-core)
+packages=(chromium redis-server postgresql zbar-tools poppler-utils fonts-dejavu-core fonts-noto-color-emoji)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
