@@ -18,7 +18,7 @@ $(VENV)/.dev: $(BIN)/activate requirements-dev.txt
 	touch $(VENV)/.dev
 
 translations: $(BIN)/activate
-	$(BIN)/pybabel compile --use-fuzzy -q -d workshop/translations
+	$(BIN)/pybabel compile -d workshop/translations
 
 run: $(BIN)/activate translations
 	$(BIN)/python app.py
