@@ -14,13 +14,62 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from tests.conftest import ORGANISER_TOKEN, Api, LiveServer  # noqa: E402
 
 INSIGHTS = [
-    (0, "Bewoners vertrouwen de gemeente pas als die eerst luistert en daarna pas plannen toont.", "lesson", ["residents", "decision_process"], "Fatima", "residents_initiative"),
-    (0, "Wie spreekt er eigenlijk namens de huurders die nooit naar een avond komen?", "question", ["residents"], "Joost", "municipality"),
-    (0, "Keukentafelgesprekken door buren werkten beter dan elke folder.", "success", ["residents"], "", None),
-    (1, "In één blok: corporatie wil wel, VvE moet met 2/3 meerderheid instemmen. Dat duurt een jaar.", "frustration", ["decision_process", "renovation_offer"], "Marieke", "housing_corporation"),
-    (1, "Maak één aanspreekpunt voor het hele blok, niet drie.", "tip", ["decision_process"], "Sanne", "installer"),
-    (2, "Particulieren willen zelf kiezen, maar collectief inkopen scheelt 20% op de warmtepomp.", "experience", ["affordability", "renovation_offer"], "Ahmed", "advisor"),
-    (2, "Een gebouwgebonden financiering maakt de stap voor ouderen veel kleiner.", "lesson", ["affordability"], "Els", "government"),
+    (
+        0,
+        "Bewoners vertrouwen de gemeente pas als die eerst luistert en daarna pas plannen toont.",
+        "lesson",
+        ["residents", "decision_process"],
+        "Fatima",
+        "residents_initiative",
+    ),
+    (
+        0,
+        "Wie spreekt er eigenlijk namens de huurders die nooit naar een avond komen?",
+        "question",
+        ["residents"],
+        "Joost",
+        "municipality",
+    ),
+    (
+        0,
+        "Keukentafelgesprekken door buren werkten beter dan elke folder.",
+        "success",
+        ["residents"],
+        "",
+        None,
+    ),
+    (
+        1,
+        "In één blok: corporatie wil wel, VvE moet met 2/3 meerderheid instemmen. Dat duurt een jaar.",
+        "frustration",
+        ["decision_process", "renovation_offer"],
+        "Marieke",
+        "housing_corporation",
+    ),
+    (
+        1,
+        "Maak één aanspreekpunt voor het hele blok, niet drie.",
+        "tip",
+        ["decision_process"],
+        "Sanne",
+        "installer",
+    ),
+    (
+        2,
+        "Particulieren willen zelf kiezen, maar collectief inkopen scheelt 20% op de warmtepomp.",
+        "experience",
+        ["affordability", "renovation_offer"],
+        "Ahmed",
+        "advisor",
+    ),
+    (
+        2,
+        "Een gebouwgebonden financiering maakt de stap voor ouderen veel kleiner.",
+        "lesson",
+        ["affordability"],
+        "Els",
+        "government",
+    ),
 ]
 
 
@@ -32,14 +81,29 @@ def main(out: Path) -> None:
             api = Api(server.url)
             created = api.create_session()
             code, tables = created["code"], created["tables"]
-            api.call("POST", f"/sessions/{code}/rounds", created["facilitator_key"], 201, json={"minutes": 12})
+            api.call(
+                "POST",
+                f"/sessions/{code}/rounds",
+                created["facilitator_key"],
+                201,
+                json={"minutes": 12},
+            )
             first = None
             for table, text, kind, perspectives, name, org in INSIGHTS:
                 me = api.join(code, tables[table]["id"], name=name, organisation_type=org)
-                posted = api.post(code, me["token"], tables[table]["id"], text, kind=kind, perspectives=perspectives).json()
+                posted = api.post(
+                    code,
+                    me["token"],
+                    tables[table]["id"],
+                    text,
+                    kind=kind,
+                    perspectives=perspectives,
+                ).json()
                 first = first or (posted, me)
             voter = api.join(code, tables[0]["id"])
-            api.call("POST", f"/sessions/{code}/insights/{first[0]['id']}/vote", voter["token"], 200)
+            api.call(
+                "POST", f"/sessions/{code}/insights/{first[0]['id']}/vote", voter["token"], 200
+            )
             shoot(server, created, out)
         finally:
             server.stop()
