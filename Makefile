@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format translations services clean
+.PHONY: run test lint format translations catalogues services clean
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,8 @@ test: services $(VENV)/.dev translations lint
 
 clean:
 	rm -rf $(VENV) .test-services.env
+
+# Refresh the catalogues after adding strings; then translate the new nl entries.
+catalogues: $(BIN)/activate
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o workshop/translations/messages.pot workshop templates
+	$(BIN)/pybabel update -i workshop/translations/messages.pot -d workshop/translations
