@@ -438,17 +438,16 @@ def test_host_writes_the_summary_on_the_host_page(http_room, client, app):
     console = client.get(f"/f/{code}?key={key}", follow_redirects=True)
     assert console.status_code == 200
     html = console.get_data(as_text=True)
-    marker = f"/h/{code}/{table['id']}?key="
+    marker = f"/h/{code}/{table['id']}/"
     start = html.index(marker)
-    host_url = html[start : html.index('"', start)].replace("&amp;", "&")
-    token = host_url.split("key=", 1)[1]
+    host_url = html[start : html.index('"', start)]
+    token = host_url.rsplit("/", 1)[1]
 
     page = client.get(host_url)
     assert page.status_code == 200 and table["name"] in page.get_data(as_text=True)
     saved = client.post(
-        f"/h/{code}/{table['id']}",
+        host_url,
         data={
-            "key": token,
             "host": "Ingrid",
             "text": "Eigenaren willen zekerheid.\nSamen inkopen werkt.",
         },
@@ -465,9 +464,10 @@ def test_host_writes_the_summary_on_the_host_page(http_room, client, app):
     other = created["tables"][0]["id"]
     api.call("PUT", f"/sessions/{code}/tables/{other}/summary", token, 403, json={"text": "Nee."})
     api.call("PATCH", f"/sessions/{code}/insights/1", token, 403, json={"status": "hidden"})
-    assert client.get(f"/h/{code}/{other}?key={token}").status_code == 403
-    assert client.get(f"/h/{code}/{table['id']}").status_code == 403
-    too_long = client.post(f"/h/{code}/{table['id']}", data={"key": token, "text": "x" * 5001})
+    assert client.get(f"/h/{code}/{other}/{token}").status_code == 403
+    assert client.get(f"/h/{code}/{table['id']}/forged").status_code == 403
+    assert client.get(f"/h/{code}/{table['id']}").status_code == 404
+    too_long = client.post(host_url, data={"text": "x" * 5001})
     assert too_long.status_code == 422 and "x" * 100 in too_long.get_data(as_text=True)
 
 

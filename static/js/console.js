@@ -15,6 +15,7 @@ let sessionState = data.state;
 let spotlightId = null;
 let mergeSource = null;
 let rotating = false;
+let tablesById = new Map(data.state.tables.map((t) => [t.id, t]));
 
 async function call(method, path, body) {
   errorBox.hidden = true;
@@ -52,10 +53,22 @@ function decorate(card, payload) {
   card.classList.toggle("is-merged", Boolean(payload.merged_into));
   card.classList.toggle("is-spotlit", payload.id === spotlightId);
   card.classList.toggle("is-withheld", Boolean(payload.withheld));
+  const table = tablesById.get(payload.table_id);
+  card.className = card.className.replace(/\bcolour-\d+\b/g, "").trim();
+  if (table) card.classList.add(`colour-${table.colour}`);
+  let tag = card.querySelector(".table-tag");
+  if (!tag) {
+    tag = Object.assign(document.createElement("span"), { className: "table-tag" });
+    card.querySelector(".insight-meta").prepend(tag);
+  }
+  tag.textContent = table ? table.name : "";
   let note = card.querySelector(".console-note");
   const parts = [];
   if (payload.original_text) parts.push(`${strings.edited} · ${strings.original}: “${payload.original_text}”`);
-  if (payload.merged_into) parts.push(`${strings.merged_into} #${payload.merged_into}`);
+  if (payload.merged_into) {
+    const kept = cardOf(payload.merged_into)?.querySelector(".insight-text")?.textContent;
+    parts.push(`${strings.merged_into}: “${kept ? kept.slice(0, 80) : `#${payload.merged_into}`}”`);
+  }
   if (!parts.length) return note?.remove();
   if (!note) {
     note = document.createElement("p");
@@ -105,7 +118,7 @@ function refreshCounts() {
       (c) => c.dataset.tableId === row.dataset.tableId,
     ).length;
   }
-  $("feed-empty").hidden = feed.children.length + queued > 0;
+  $("feed-empty").hidden = feed.children.length > 0;
 }
 
 function applyFilters() {
@@ -268,6 +281,7 @@ function applySession(state) {
 }
 
 function applyTables(tables) {
+  tablesById = new Map(tables.map((t) => [t.id, t]));
   const ids = tables.map((t) => String(t.id)).join(",");
   const shown = [...document.querySelectorAll(".table-row")].map((r) => r.dataset.tableId).join(",");
   if (ids !== shown) return window.location.reload(); // a table was added, removed or moved
@@ -310,7 +324,7 @@ function applyRound(round) {
   document.querySelector("#round-title [data-round-number]").textContent = round.number;
   document.querySelector("#round-title [data-round-title]").textContent = round.title || "";
   setTimer(round.ends_at);
-  $("round-buttons").dataset.hasTimer = String(Boolean(round.ends_at));
+  $("timer").closest(".round-clock").dataset.hasTimer = String(Boolean(round.ends_at));
 }
 
 $("round-form").addEventListener("submit", (event) => {

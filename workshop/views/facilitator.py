@@ -16,9 +16,10 @@ facilitator = Blueprint("facilitator", __name__)
 
 
 def host_url(session, table) -> str:
+    # The token sits in the path, so the language switch (`?lang=`) keeps it.
     token = sessions.host_token(session, table)
     return links.public_url(
-        url_for("facilitator.host", code=session.code, table_id=table.id, key=token)
+        url_for("facilitator.host", code=session.code, table_id=table.id, token=token)
     )
 
 
@@ -80,12 +81,11 @@ def cards_pdf(code):
     )
 
 
-@facilitator.route("/h/<code>/<int:table_id>", methods=["GET", "POST"])
-def host(code, table_id):
+@facilitator.route("/h/<code>/<int:table_id>/<token>", methods=["GET", "POST"])
+def host(code, table_id, token):
     """The table host's phone page: write the table's key messages for the closing wall."""
     session = sessions.get_session(code)
     g.session_language = session.language
-    token = request.values.get("key")
     table = sessions.table_for_host(session, table_id, token)
     error, status = None, 200
     if request.method == "POST":
@@ -97,7 +97,7 @@ def host(code, table_id):
             )
             return redirect(
                 url_for(
-                    "facilitator.host", code=session.code, table_id=table.id, key=token, saved=1
+                    "facilitator.host", code=session.code, table_id=table.id, token=token, saved=1
                 )
             )
         except DomainError as failure:
@@ -112,7 +112,7 @@ def host(code, table_id):
         "host.html",
         session=session,
         table=table,
-        key=token,
+        token=token,
         summary=request.form.get("text")
         if error
         else (table.summary.text if table.summary else ""),
