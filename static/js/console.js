@@ -436,8 +436,9 @@ $("rotate-yes").addEventListener("click", async () => {
   }
 });
 
-function revoked() {
-  if (rotating) return; // our own rotation: we reconnect with the new key
+function revoked(connection) {
+  // Our own rotation, or the old socket of it: this console reconnects with the new key.
+  if (rotating || connection !== live) return;
   $("revoked").hidden = false;
   document.body.classList.add("is-revoked");
   live.socket.disconnect();
@@ -446,7 +447,7 @@ function revoked() {
 // --- live ---------------------------------------------------------------------------------------
 
 function connect() {
-  return connectLive({
+  const connection = connectLive({
     code: data.code,
     role: "facilitator",
     token: data.key,
@@ -459,9 +460,10 @@ function connect() {
       spotlight: showSpotlight,
       presence: (p) => ($("count-phones").textContent = p.phones),
       status: showConnection,
-      revoked,
+      revoked: () => revoked(connection),
     },
   });
+  return connection;
 }
 
 let live = connect();

@@ -175,7 +175,9 @@ def test_host_summary_and_closing_view(api, page_for):
     assert wall.locator(".wall-columns").is_hidden()
     screenshot(wall, "console-wall-summaries")
 
-    # Rotating the key: this console keeps working with the new link; the old link is dead.
+    # Rotating the key: this console keeps working with the new link; the old link is dead,
+    # and a colleague's console with the old key says so instead of failing silently.
+    colleague = open_console(page_for, created)
     console.click("#rotate-key")
     console.click("#rotate-yes")
     console.wait_for_selector("#new-key:not([hidden])")
@@ -185,6 +187,7 @@ def test_host_summary_and_closing_view(api, page_for):
     console.select_option("#wall-view", "tables")
     wall.wait_for_selector('.wall[data-view="tables"]')
     assert console.locator("#revoked").is_hidden()
+    colleague.wait_for_selector("#revoked:not([hidden])")
     assert api.call("PATCH", f"/sessions/{code}", key, json={"state": "paused"}).status_code == 403
     assert host_link != console.locator(
         f'.table-row[data-table-id="{table["id"]}"] [data-copy-host]'
