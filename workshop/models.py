@@ -50,6 +50,7 @@ DEFAULT_SETTINGS = {
     "silent": False,
     "hide_authors": False,
     "wall_view": "tables",
+    "rotation_hint": False,  # World Café: "move to the next table" when a round's time is up
 }
 
 

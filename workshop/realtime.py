@@ -141,6 +141,10 @@ def on_insight_vote(session, viewer, data):
 
 @handler(broadcast.RESYNC)
 def on_resync(session, viewer, data):
+    if viewer.is_facilitator and broadcast.facilitator_room(
+        session.id
+    ) not in socketio.server.rooms(request.sid):
+        viewer = payloads.WALL  # the key was rotated: this socket keeps only what a wall sees
     if viewer.role == "participant":
         participant = db.session.get(sessions.Participant, viewer.participant_id)
         viewer = payloads.Viewer("participant", participant.id, participant.table_id)

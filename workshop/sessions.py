@@ -246,6 +246,8 @@ def delete_table(session: Session, table_id: int) -> None:
 def write_summary(session: Session, table_id: int, data: dict) -> TableSummary:
     table = get_table(session, table_id)
     text = text_field(data, "text", max_length=5000, required=False) or ""
+    if "host" in data:  # the host may sign the summary from the host page
+        table.host = text_field(data, "host", max_length=120, required=False) or ""
     summary = table.summary or TableSummary(table_id=table.id)
     summary.text = text
     table.summary = summary
@@ -567,6 +569,12 @@ def moderate(session: Session, insight_id, data: dict) -> Insight:
     """Facilitator changes: status (approve, hide, restore), pin, or a typo fix."""
     insight = get_insight(session, insight_id)
     was_public = insight.public
+    if insight.merged_into_id and data.get("status") == InsightStatus.VISIBLE:
+        raise Conflict(
+            "This insight was merged into another one; it cannot be shown again.",
+            code="insight_merged",
+            merged_into=insight.merged_into_id,
+        )
     if "status" in data:
         if data["status"] not in (InsightStatus.VISIBLE, InsightStatus.HIDDEN):
             raise Invalid("Status must be 'visible' or 'hidden'.", field="status")
@@ -626,3 +634,129 @@ def counts(session: Session) -> dict:
         "participants": participants,
         "pending": pending,
     }
+
+
+# --- the facilitator console: round timer, merging duplicates, table hosts ----------------------
+
+MAX_ROUND_MINUTES = 600
+
+
+def update_round(session: Session, data: dict) -> Session:
+    """Extend the current round's timer by some minutes, or stop the round now (time is up)."""
+    if session.round_number == 0:
+        raise Conflict("No round has started yet; open the session first.", code="no_round")
+    if not set(data) & {"minutes_added", "stop"}:
+        raise BadRequest("Nothing to change: send minutes_added or stop.")
+    stop = bool_field(data, "stop")
+    minutes = data.get("minutes_added")
+    if minutes is not None and (
+        not isinstance(minutes, int | float)
+        or isinstance(minutes, bool)
+        or not 0 < abs(minutes) <= MAX_ROUND_MINUTES
+    ):
+        raise Invalid(
+            f"Field 'minutes_added' must be a number from -{MAX_ROUND_MINUTES} to "
+            f"{MAX_ROUND_MINUTES}, not 0.",
+            field="minutes_added",
+        )
+    if stop and minutes is not None:
+        raise Invalid("Send either minutes_added or stop, not both.", field="stop")
+    now = datetime.now(UTC)
+    if stop:
+        session.round_ends_at = now
+    elif minutes is not None:
+        # A round without a timer, or whose time is up, gets its minutes from now.
+        start = max(session.round_ends_at or now, now)
+        ends_at = start + timedelta(minutes=minutes)
+        if ends_at <= now:
+            raise Invalid(
+                "That would end the round in the past; stop it instead.", field="minutes_added"
+            )
+        if ends_at - now > timedelta(minutes=MAX_ROUND_MINUTES):
+            raise Invalid(
+                f"A round lasts at most {MAX_ROUND_MINUTES} minutes from now.",
+                field="minutes_added",
+            )
+        session.round_ends_at = ends_at
+    else:
+        raise BadRequest("Nothing to change: send minutes_added or stop.")
+    db.session.commit()
+    broadcast.round_changed(session)
+    return session
+
+
+def merge_insights(session: Session, insight_id, data: dict) -> tuple[Insight, Insight]:
+    """Fold a duplicate into the insight that is kept; return (merged, kept).
+
+    The duplicate is hidden and points to the kept one; its "herkenbaar" votes move over, counted
+    once per participant (and never for the kept one's own author).
+    """
+    if not isinstance(data, dict):
+        raise BadRequest('Send {"into": <id of the insight to keep>}.')
+    merged = get_insight(session, insight_id)
+    kept = get_insight(session, id_field(data, "into"))
+    if kept.id == merged.id:
+        raise Conflict("An insight cannot be merged into itself.", code="merge_into_self")
+    if merged.merged_into_id:
+        raise Conflict(
+            "This insight was already merged.", code="already_merged", into=merged.merged_into_id
+        )
+    if kept.merged_into_id or kept.status == InsightStatus.HIDDEN:
+        raise Conflict(
+            "Keep an insight that is visible or waiting, not a hidden or merged one.",
+            code="insight_not_visible",
+        )
+    merged_was_public, kept_was_public = merged.public, kept.public
+    voters = set(db.session.scalars(select(Vote.participant_id).filter_by(insight_id=merged.id)))
+    already = set(db.session.scalars(select(Vote.participant_id).filter_by(insight_id=kept.id)))
+    db.session.execute(Vote.__table__.delete().where(Vote.__table__.c.insight_id == merged.id))
+    for participant_id in sorted(voters - already - {kept.participant_id}):
+        db.session.add(Vote(insight_id=kept.id, participant_id=participant_id))
+    db.session.flush()
+    kept.votes = db.session.scalar(
+        select(func.count()).select_from(Vote).filter_by(insight_id=kept.id)
+    )
+    merged.votes = 0
+    merged.status = InsightStatus.HIDDEN
+    merged.pinned = False
+    merged.merged_into_id = kept.id
+    merged.seq = next_seq(session)
+    kept.seq = next_seq(session)
+    db.session.commit()
+    if session.spotlight_insight_id == merged.id:
+        set_spotlight(session, None)
+    broadcast.insight_changed(session, merged, was_public=merged_was_public)
+    broadcast.insight_changed(session, kept, was_public=kept_was_public)
+    return merged, kept
+
+
+def host_serializer():
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="aantafel.table-host")
+
+
+def host_token(session: Session, table: Table) -> str:
+    """A signed token that lets one table's host write that table's summary, and nothing else.
+
+    It carries a fragment of the facilitator key's hash, so rotating the key revokes host links too.
+    """
+    return host_serializer().dumps([session.id, table.id, session.facilitator_key_hash[:12]])
+
+
+def table_for_host(session: Session, table_id, token: str | None) -> Table:
+    """The table this host token opens, or 403."""
+    from itsdangerous import BadSignature
+
+    table = get_table(session, table_id)
+    if not token:
+        raise Forbidden("This needs the table's host link.", code="host_token_required")
+    try:
+        scope = host_serializer().loads(token)
+    except BadSignature:
+        scope = None
+    if scope != [session.id, table.id, session.facilitator_key_hash[:12]]:
+        raise Forbidden(
+            "This host link is not valid for this table (any more).", code="wrong_host_token"
+        )
+    return table

@@ -3,6 +3,7 @@
 // (socket ack, or HTTP when the socket is down), and is retried with backoff.
 import { fillCard, newCard, setDelivery } from "./cards.js";
 import { EVENTS, connectLive, pageData, showConnection } from "./live.js";
+import { followRound } from "./rotation.js";
 
 const data = pageData();
 const context = { kinds: data.kinds, perspectives: data.perspectives, strings: data.strings };
@@ -265,3 +266,11 @@ feed?.querySelectorAll(".insight").forEach((card) => {
   if (own) setDelivery(card, "delivered", data.strings.delivered);
 });
 flush();
+
+// The round's countdown and the World Café "move to the next table" hint (static/js/rotation.js).
+followRound(live.socket, data.state, {
+  hint: document.getElementById("rotation-hint"),
+  timer: document.getElementById("timer"),
+  box: document.getElementById("round-box"),
+  strings: data.strings,
+});

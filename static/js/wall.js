@@ -1,6 +1,7 @@
 // The projector wall: columns per table, newest on top, live through Socket.IO.
 import { fillCard, newCard } from "./cards.js";
 import { connectLive, pageData, showConnection, startTimer } from "./live.js";
+import { followRound } from "./rotation.js";
 
 const data = pageData();
 const context = { kinds: data.kinds, perspectives: data.perspectives, strings: data.strings };
@@ -123,3 +124,19 @@ const live = connectLive({
 });
 showSpotlight(data.spotlight);
 refreshCounts();
+
+// --- closing view: the table hosts' summaries (wall_view "summaries") ----------------------------
+
+function showSummaries(state) {
+  if (!state.tables) return;
+  for (const table of state.tables) {
+    const card = document.querySelector(`[data-summary-table="${table.id}"]`);
+    if (!card) continue;
+    card.querySelector("[data-summary-name]").textContent = table.name;
+    card.querySelector("[data-summary-host]").textContent = table.host ? `${data.strings.table_host}: ${table.host}` : "";
+    card.querySelector("[data-summary-text]").textContent = table.summary || "";
+    card.querySelector("[data-summary-empty]").hidden = Boolean(table.summary);
+  }
+}
+live.socket.on("session:update", showSummaries);
+followRound(live.socket, data.state, { hint: document.getElementById("rotation-hint"), strings: data.strings });

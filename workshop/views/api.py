@@ -9,6 +9,7 @@ from ..extensions import csrf, db
 from ..models import Event
 from ..ratelimit import joins_per_address
 from .auth import (
+    bearer_token,
     current_participant,
     is_facilitator,
     require_facilitator,
@@ -191,7 +192,11 @@ def delete_table(code, table_id):
 @api.put("/sessions/<code>/tables/<int:table_id>/summary")
 def write_summary(code, table_id):
     session = sessions.get_session(code)
-    require_facilitator(session)
+    if not is_facilitator(session):  # else the table's host, with the token of the host link
+        token = bearer_token() or request.args.get("host")
+        if not token:
+            require_facilitator(session)
+        sessions.table_for_host(session, table_id, token)
     summary = sessions.write_summary(session, table_id, json_body())
     return {"table_id": table_id, "text": summary.text}
 
@@ -202,6 +207,25 @@ def start_round(code):
     require_facilitator(session)
     sessions.start_round(session, json_body())
     return payloads.round_payload(session), 201
+
+
+@api.patch("/sessions/<code>/rounds/current")
+def update_round(code):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    sessions.update_round(session, json_body())
+    return payloads.round_payload(session)
+
+
+@api.post("/sessions/<code>/insights/<int:insight_id>/merge")
+def merge(code, insight_id):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    merged, kept = sessions.merge_insights(session, insight_id, json_body())
+    return {
+        "merged": payloads.insight_payload(session, merged, facilitator=True),
+        "kept": payloads.insight_payload(session, kept, facilitator=True),
+    }
 
 
 @api.put("/sessions/<code>/spotlight")

@@ -1,16 +1,26 @@
-"""The facilitator console (/f/<code>?key=...): runs the room through the same API as organisers' tools."""
+"""The facilitator console (/f/<code>?key=...), printable table cards, and the table hosts' page."""
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask import session as cookie
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import links, payloads, sessions
+from .. import cards, harvest, links, payloads, sessions
+from ..errors import DomainError
 from ..extensions import db
 from ..models import Insight
 from .auth import require_facilitator
 from .wall import screen_context
 
 facilitator = Blueprint("facilitator", __name__)
+
+
+def host_url(session, table) -> str:
+    # The token sits in the path, so the language switch (`?lang=`) keeps it.
+    token = sessions.host_token(session, table)
+    return links.public_url(
+        url_for("facilitator.host", code=session.code, table_id=table.id, token=token)
+    )
 
 
 @facilitator.get("/f/<code>")
@@ -36,5 +46,79 @@ def console(code):
         key=key,
         insights=[payloads.insight_payload(session, i, facilitator=True) for i in insights],
         wall_url=links.wall_url(session.code),
+        host_urls={table.id: host_url(session, table) for table in session.tables},
+        wall_views=sessions.WALL_VIEWS,
+        export_formats=list(harvest.WRITERS),
+        transitions={str(k): sorted(v) for k, v in sessions.TRANSITIONS.items()},
         **screen_context(session),
     )
+
+
+@facilitator.get("/f/<code>/cards")
+def print_cards(code):
+    """The table cards as a print-ready page: print it on A5, one card per sheet."""
+    session = sessions.get_session(code)
+    g.session_language = session.language
+    key = require_facilitator(session)
+    return render_template(
+        "cards.html",
+        session=session,
+        cards=cards.table_cards(session),
+        poster=cards.poster(session),
+        pdf_url=url_for("facilitator.cards_pdf", code=session.code, key=request.args.get("key")),
+        key=key,
+    )
+
+
+@facilitator.get("/f/<code>/cards.pdf")
+def cards_pdf(code):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    return Response(
+        cards.cards_pdf(session),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="aantafel-{session.code}-cards.pdf"'},
+    )
+
+
+@facilitator.route("/h/<code>/<int:table_id>/<token>", methods=["GET", "POST"])
+def host(code, table_id, token):
+    """The table host's phone page: write the table's key messages for the closing wall."""
+    session = sessions.get_session(code)
+    g.session_language = session.language
+    table = sessions.table_for_host(session, table_id, token)
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            sessions.write_summary(
+                session,
+                table.id,
+                {"text": request.form.get("text", ""), "host": request.form.get("host", "")},
+            )
+            return redirect(
+                url_for(
+                    "facilitator.host", code=session.code, table_id=table.id, token=token, saved=1
+                )
+            )
+        except DomainError as failure:
+            db.session.rollback()
+            error, status = failure.message, failure.status
+    count = db.session.scalar(
+        select(db.func.count())
+        .select_from(Insight)
+        .filter_by(table_id=table.id, status="visible", withheld=False)
+    )
+    return render_template(
+        "host.html",
+        session=session,
+        table=table,
+        token=token,
+        summary=request.form.get("text")
+        if error
+        else (table.summary.text if table.summary else ""),
+        host_name=request.form.get("host") if error else table.host,
+        insight_count=count,
+        saved=bool(request.args.get("saved")) and not error,
+        error=error,
+        title=_("Table host"),
+    ), status
