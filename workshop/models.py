@@ -50,6 +50,7 @@ DEFAULT_SETTINGS = {
     "silent": False,
     "hide_authors": False,
     "wall_view": "tables",
+    "wall_sort": "newest",
 }
 
 
@@ -80,6 +81,8 @@ class Session(db.Model):
         ForeignKey("insight.id", ondelete="SET NULL", use_alter=True)
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The session's own tag set (same shape as data/wijkkompas.json); None: the Wijkkompas set.
+    tag_set: Mapped[dict | None] = mapped_column(JSON)
 
     event: Mapped[Event | None] = relationship(back_populates="sessions")
     tables: Mapped[list["Table"]] = relationship(
