@@ -208,10 +208,16 @@ def validate(document, line_of=lambda value: None) -> dict:
     """Check the shape of a tag set document; return a clean copy (only known fields)."""
 
     def fail(message, value=None, path=None):
-        raise TagSetError(message, line=line_of(value) if value is not None else None, path=path)
+        line = line_of(value) if value is not None else None
+        if line is None and value is document:
+            line = 1
+        raise TagSetError(message, line=line, path=path)
 
     if not isinstance(document, dict):
-        fail("A tag set is an object with kinds, perspectives, phases and organisation_types.")
+        fail(
+            "A tag set is an object with kinds, perspectives, phases and organisation_types.",
+            document,
+        )
     unknown = sorted(set(document) - TOP_FIELDS)
     if unknown:
         fail(
@@ -231,7 +237,11 @@ def validate(document, line_of=lambda value: None) -> dict:
     for kind in TAG_SETS:
         entries = document.get(kind, [])
         if not isinstance(entries, list):
-            fail(f"'{kind}' must be a list of entries.", entries or document, kind)
+            fail(
+                f"'{kind}' must be a list of entries.",
+                entries if isinstance(entries, dict) else document,
+                kind,
+            )
         if len(entries) > MAX_ENTRIES[kind]:
             fail(f"'{kind}' has {len(entries)} entries; at most {MAX_ENTRIES[kind]}.", entries)
         seen = set()

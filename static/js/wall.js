@@ -1,6 +1,7 @@
 // The projector wall: columns per table, newest on top, live through Socket.IO.
 import { fillCard, newCard } from "./cards.js";
 import { connectLive, pageData, showConnection, startTimer } from "./live.js";
+import { mountWallViews } from "./wall_views.js";
 
 const data = pageData();
 const context = { kinds: data.kinds, perspectives: data.perspectives, strings: data.strings };
@@ -105,7 +106,10 @@ const live = connectLive({
   initialInsights: data.insights,
   initialSeq: data.state.seq,
   handlers: {
-    insight: showInsight,
+    insight: (payload) => {
+      showInsight(payload);
+      views.changed();
+    },
     session: (state) => {
       if (state.tables) data.state = { ...data.state, ...state };
       applySession(state);
@@ -121,5 +125,6 @@ const live = connectLive({
     status: showConnection,
   },
 });
+const views = mountWallViews(live, data);
 showSpotlight(data.spotlight);
 refreshCounts();
