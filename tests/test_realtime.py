@@ -75,17 +75,11 @@ def test_bad_payloads_get_error_acks(room, sockets):
     author = sockets(created["code"], "participant", phone["token"])
     assert author.call("insight:post", "not an object")["error"]["code"] == "bad_request"
     too_long = author.call("insight:post", post_body(tables[0]["id"], "x" * 600))
-    assert (
-        too_long == {"ok": False, "error": too_long["error"]}
-        and too_long["error"]["code"] == "too_long"
-    )
+    assert too_long == {"ok": False, "error": too_long["error"]} and too_long["error"]["code"] == "too_long"
     unknown = author.call("insight:post", post_body(987654))
     assert unknown["error"]["code"] == "table_not_found"
     wall = sockets(created["code"], "wall")
-    assert (
-        wall.call("insight:post", post_body(tables[0]["id"]))["error"]["code"]
-        == "participants_only"
-    )
+    assert wall.call("insight:post", post_body(tables[0]["id"]))["error"]["code"] == "participants_only"
 
 
 def test_connect_is_refused_without_valid_auth(room, live_server):
@@ -126,14 +120,10 @@ def test_moderation_reaches_wall_and_facilitator(room, sockets, api):
     posted = api.post(code, phone["token"], tables[0]["id"], "Graag eerst goedkeuren").json()
     pending = console.wait_for("insight:new", lambda i: i["id"] == posted["id"])
     assert pending["status"] == "pending"
-    api.call(
-        "PATCH", f"/sessions/{code}/insights/{posted['id']}", key, 200, json={"status": "visible"}
-    )
+    api.call("PATCH", f"/sessions/{code}/insights/{posted['id']}", key, 200, json={"status": "visible"})
     shown = wall.wait_for("insight:new", lambda i: i["id"] == posted["id"])
     assert shown["status"] == "visible"
-    api.call(
-        "PATCH", f"/sessions/{code}/insights/{posted['id']}", key, 200, json={"status": "hidden"}
-    )
+    api.call("PATCH", f"/sessions/{code}/insights/{posted['id']}", key, 200, json={"status": "hidden"})
     assert wall.wait_for("insight:remove", lambda i: i["id"] == posted["id"])["status"] == "hidden"
 
 
@@ -157,9 +147,5 @@ def test_votes_over_the_socket(room, sockets, api):
     voter = api.join(created["code"], tables[0]["id"])
     voter_socket = sockets(created["code"], "participant", voter["token"])
     wall = sockets(created["code"], "wall")
-    assert voter_socket.call("insight:vote", {"insight_id": posted["id"]}) == {
-        "ok": True,
-        "votes": 1,
-        "voted": True,
-    }
+    assert voter_socket.call("insight:vote", {"insight_id": posted["id"]}) == {"ok": True, "votes": 1, "voted": True}
     assert wall.wait_for("insight:update", lambda i: i["id"] == posted["id"])["votes"] == 1

@@ -17,9 +17,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: run `make test` (it installs it) or set CHROMIUM_PATH"
-        )
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs it) or set CHROMIUM_PATH")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -39,9 +37,7 @@ def page_for(browser):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{url}: {error}"))
-        page.on(
-            "dialog", lambda dialog: errors.append(f"{url}: unexpected dialog {dialog.message}")
-        )
+        page.on("dialog", lambda dialog: errors.append(f"{url}: unexpected dialog {dialog.message}"))
         page.goto(url)
         return page
 

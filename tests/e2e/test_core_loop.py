@@ -25,10 +25,7 @@ def test_phone_post_appears_on_the_wall(api, page_for):
     card.wait_for()
     assert "VvE's beslissen pas" in card.inner_text()
     assert "Marieke" in card.inner_text()
-    assert (
-        wall.locator(f'.wall-column[data-table-id="{table["id"]}"] [data-table-count]').inner_text()
-        == "1"
-    )
+    assert wall.locator(f'.wall-column[data-table-id="{table["id"]}"] [data-table-count]').inner_text() == "1"
     screenshot(wall, "core-wall")
     screenshot(phone, "core-phone")
 
