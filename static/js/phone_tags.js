@@ -34,6 +34,8 @@ if (form) {
     if (phase && [...phase.options].some((o) => o.value === remembered.phase)) phase.value = remembered.phase;
   }
   keep(current().kind, current().phase);
+  // The kinds row scrolls sideways: bring the remembered choice into view.
+  form.querySelector('#kind-chips input:checked')?.closest("label").scrollIntoView({ block: "nearest", inline: "nearest" });
 
   // Radios cannot be unticked by a tap: do it by hand, so "no kind" stays reachable.
   let wasChecked = null;
