@@ -40,7 +40,10 @@ export function mountWallViews(live, data) {
       const cards = [...feed.children];
       const payload = (card) => live.insights.get(Number(card.dataset.id)) || { id: Number(card.dataset.id) };
       const sorted = [...cards].sort((a, b) => byOrder(payload(a), payload(b)));
-      if (sorted.some((card, i) => card !== cards[i])) feed.replaceChildren(...sorted);
+      if (!sorted.some((card, i) => card !== cards[i])) continue;
+      // Moving a card re-inserts it: drop a finished arrival animation so it does not replay.
+      for (const card of cards) if (!card.getAnimations().length) card.classList.remove("is-new");
+      feed.replaceChildren(...sorted);
     }
   }
 

@@ -74,10 +74,10 @@ def test_console_switches_the_wall_and_the_compass_counts(api, page_for):
     console.click('[data-wall-view="tables"]')
     wall.wait_for_selector('.wall[data-rendered="tables"]')
     first_column = wall.locator(f'.wall-column[data-table-id="{created["tables"][0]["id"]}"]')
-    wall.wait_for_function(
-        "id => document.querySelector(`.wall-column [data-feed] .insight`).dataset.id === String(id)",
-        arg=data["ids"][1],
-    )
+    # Most recognised first (polled by selector: the page's CSP forbids eval'd wait functions).
+    first_column.locator(
+        f'[data-feed] > .insight:first-child[data-id="{data["ids"][1]}"]'
+    ).wait_for()
     assert first_column.locator(".insight").first.get_attribute("data-id") == str(data["ids"][1])
     screenshot(wall, "views-tables-by-votes")
     screenshot(console, "views-console")
@@ -96,7 +96,7 @@ def test_console_filters_the_list(api, page_for):
     href = console.get_attribute('[data-filter-export="csv"]', "href")
     assert "kind=question" in href and "perspective=affordability" in href
     console.click('#console-filters button[type="reset"]')
-    console.wait_for_function("document.querySelector('[data-filter-shown]').textContent === '40'")
+    console.locator('[data-filter-shown]:text-is("40")').wait_for()
 
 
 def test_phone_tags_and_votes_live(api, page_for):
