@@ -5,7 +5,8 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from . import links, sessions
+from . import links, sessions, tags
+from .errors import DomainError
 from .extensions import db
 from .models import Session
 
@@ -19,6 +20,29 @@ def register(app: Flask) -> None:
         """Create a session and print its links (the facilitator key is shown only once)."""
         session, key = sessions.create_session(title, language, template or None)
         print_session_links(session, key)
+
+    @app.cli.command("load-tags")
+    @click.argument("code")
+    @click.argument("file", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+    @click.option("--default", "use_default", is_flag=True, help="Go back to the Wijkkompas set.")
+    def load_tags_command(code, file, use_default):
+        """Give session CODE its own tag set from FILE (JSON, or YAML with PyYAML; '-' = stdin)."""
+        if not file and not use_default:
+            raise click.UsageError("Name a tag set FILE, or pass --default.")
+        try:
+            session = sessions.get_session(code)
+            if use_default:
+                sessions.set_tag_set(session, None)
+            else:
+                with click.open_file(file, "rb") as source:
+                    sessions.set_tag_set(session, source.read())
+        except OSError as error:
+            raise click.ClickException(f"{file}: {error.strerror}") from None
+        except DomainError as error:
+            raise click.ClickException(f"{file or code}: {error.message}") from None
+        tag_set = tags.for_session(session)
+        counts = ", ".join(f"{len(tag_set.keys(kind))} {kind}" for kind in tags.TAG_SETS)
+        click.echo(f"Session {session.code} now uses tag set '{tag_set.name}': {counts}.")
 
 
 def print_session_links(session: Session, key: str) -> None:

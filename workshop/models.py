@@ -51,6 +51,7 @@ DEFAULT_SETTINGS = {
     "hide_authors": False,
     "wall_view": "tables",
     "rotation_hint": False,  # World Café: "move to the next table" when a round's time is up
+    "wall_sort": "newest",
 }
 
 
@@ -81,6 +82,8 @@ class Session(db.Model):
         ForeignKey("insight.id", ondelete="SET NULL", use_alter=True)
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The session's own tag set (same shape as data/wijkkompas.json); None: the Wijkkompas set.
+    tag_set: Mapped[dict | None] = mapped_column(JSON)
 
     event: Mapped[Event | None] = relationship(back_populates="sessions")
     tables: Mapped[list["Table"]] = relationship(

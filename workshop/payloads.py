@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from . import links
+from . import links, tags
 from .models import Insight, Session
 
 
@@ -113,4 +113,5 @@ def session_payload(session: Session, counts: dict | None = None) -> dict:
         "event_id": session.event_id,
         "join_url": links.join_url(session.code),
         "wall_url": links.wall_url(session.code),
+        "tag_set": tags.fingerprint(session),
     }

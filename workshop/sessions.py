@@ -7,7 +7,7 @@ database does not hold.
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import broadcast, payloads, tags
@@ -37,7 +37,8 @@ TRANSITIONS = {
     SessionState.CLOSED: {SessionState.OPEN, SessionState.ARCHIVED},
     SessionState.ARCHIVED: {SessionState.CLOSED},
 }
-WALL_VIEWS = ("tables", "perspectives", "compass", "stats", "summaries")
+WALL_VIEWS = ("tables", "perspectives", "compass", "stats", "summaries", "mix")
+WALL_SORTS = ("newest", "votes")
 
 
 # --- validation helpers -------------------------------------------------------------------------
@@ -76,12 +77,14 @@ def id_field(data: dict, name: str, *, required: bool = True) -> int | None:
     return value
 
 
-def tag_field(data: dict, name: str, tag_set: str) -> str | None:
+def tag_field(data: dict, name: str, tag_set: str, session: Session | None = None) -> str | None:
+    """A tag key from the session's own tag set (or the default one), or None."""
     value = data.get(name)
     if value in (None, ""):
         return None
-    if value not in tags.keys(tag_set):
-        raise Invalid(f"Unknown {name} '{value}'.", field=name, allowed=tags.keys(tag_set))
+    known = tags.for_session(session).keys(tag_set)
+    if value not in known:
+        raise Invalid(f"Unknown {name} '{value}'.", field=name, allowed=known)
     return value
 
 
@@ -305,6 +308,8 @@ def update_settings(session: Session, changes: dict) -> Session:
             )
         if name == "wall_view" and value not in WALL_VIEWS:
             raise Invalid("Unknown wall view.", field=name, allowed=list(WALL_VIEWS))
+        if name == "wall_sort" and value not in WALL_SORTS:
+            raise Invalid("Unknown wall sort order.", field=name, allowed=list(WALL_SORTS))
         settings[name] = value
     revealing = session.setting("silent") and not settings["silent"]
     session.settings = settings
@@ -362,6 +367,58 @@ def spotlight_insight(session: Session) -> Insight | None:
     return insight if insight is not None and insight.public else None
 
 
+# --- tag sets -----------------------------------------------------------------------------------
+
+
+def set_tag_set(session: Session, source) -> Session:
+    """Give a session its own tag set (JSON/YAML text or an already parsed object), or None to go
+    back to the Wijkkompas set. Tags that insights or participants already use must stay."""
+    if source is None:
+        document = None
+    else:
+        try:
+            document = (
+                tags.parse(source) if isinstance(source, str | bytes) else tags.validate(source)
+            )
+        except tags.TagSetError as error:
+            raise Invalid(
+                error.message, code="invalid_tag_set", line=error.line, path=error.path
+            ) from None
+    new = tags.for_session(None) if document is None else tags.TagSet(document)
+    for kind, column in (("kinds", Insight.kind), ("phases", Insight.phase)):
+        used = db.session.scalars(
+            select(column).distinct().where(Insight.session_id == session.id, column.is_not(None))
+        ).all()
+        missing_in_use(kind, used, new)
+    used_perspectives = {
+        p
+        for row in db.session.scalars(select(Insight.perspectives).filter_by(session_id=session.id))
+        for p in row or []
+    }
+    missing_in_use("perspectives", used_perspectives, new)
+    organisations = db.session.scalars(
+        select(Participant.organisation_type)
+        .distinct()
+        .where(Participant.session_id == session.id, Participant.organisation_type.is_not(None))
+    ).all()
+    missing_in_use("organisation_types", organisations, new)
+    session.tag_set = document
+    db.session.commit()
+    broadcast.session_changed(session)
+    return session
+
+
+def missing_in_use(kind: str, used, tag_set) -> None:
+    missing = sorted(set(used) - set(tag_set.keys(kind)))
+    if missing:
+        raise Invalid(
+            f"The session already uses {kind} {', '.join(missing)}; keep them in the new tag set.",
+            code="tag_in_use",
+            field=kind,
+            missing=missing,
+        )
+
+
 # --- participants -------------------------------------------------------------------------------
 
 
@@ -370,7 +427,7 @@ def join(session: Session, data: dict) -> tuple[Participant, str]:
     if session.state not in (SessionState.OPEN, SessionState.PAUSED):
         raise Conflict(session_not_open_message(session), code="session_not_open")
     name = text_field(data, "name", max_length=80, required=False) or ""
-    organisation_type = tag_field(data, "organisation_type", "organisation_types")
+    organisation_type = tag_field(data, "organisation_type", "organisation_types", session)
     table_id = id_field(data, "table_id", required=False)
     if table_id is not None:
         get_table(session, table_id)
@@ -411,7 +468,9 @@ def update_participant(session: Session, participant: Participant, data: dict) -
     if "name" in data:
         participant.name = text_field(data, "name", max_length=80, required=False) or ""
     if "organisation_type" in data:
-        participant.organisation_type = tag_field(data, "organisation_type", "organisation_types")
+        participant.organisation_type = tag_field(
+            data, "organisation_type", "organisation_types", session
+        )
     db.session.commit()
     if participant.table_id != old_table:
         broadcast.participant_moved(participant, old_table)
@@ -476,16 +535,15 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
     active = session.setting("tag_sets")
     table = get_table(session, id_field(data, "table_id"))
     text = text_field(data, "text", max_length=session.setting("max_length"))
-    kind = tag_field(data, "kind", "kinds") if "kinds" in active else None
-    phase = tag_field(data, "phase", "phases") if "phases" in active else None
+    kind = tag_field(data, "kind", "kinds", session) if "kinds" in active else None
+    phase = tag_field(data, "phase", "phases", session) if "phases" in active else None
+    known_perspectives = tags.for_session(session).keys("perspectives")
     perspectives = data.get("perspectives") or []
-    if not isinstance(perspectives, list) or any(
-        p not in tags.keys("perspectives") for p in perspectives
-    ):
+    if not isinstance(perspectives, list) or any(p not in known_perspectives for p in perspectives):
         raise Invalid(
             "Field 'perspectives' must be a list of known perspectives.",
             field="perspectives",
-            allowed=tags.keys("perspectives"),
+            allowed=known_perspectives,
         )
     if "perspectives" not in active:
         perspectives = []
@@ -500,7 +558,7 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
         client_id=client_id,
         text=text,
         kind=kind,
-        perspectives=sorted(set(perspectives), key=tags.keys("perspectives").index),
+        perspectives=sorted(set(perspectives), key=known_perspectives.index),
         phase=phase,
         anonymous=anonymous,
         status=InsightStatus.PENDING if session.setting("premoderation") else InsightStatus.VISIBLE,
@@ -540,23 +598,28 @@ def vote(session: Session, participant: Participant, insight_id) -> tuple[int, b
     if insight.participant_id == participant.id:
         raise Conflict("You cannot recognise your own insight.", code="own_insight")
     participant_actions.check(participant.id, "Slow down a little: too many votes at once.")
-    existing = db.session.get(Vote, (insight.id, participant.id))
-    if existing:
-        db.session.delete(existing)
-    else:
+    # Count with `votes = votes +/- 1` in the database and only for a row really added or
+    # removed, so concurrent clicks (other processes, other participants) never double-count.
+    removed = db.session.execute(
+        delete(Vote).where(Vote.insight_id == insight.id, Vote.participant_id == participant.id)
+    ).rowcount
+    if not removed:
         db.session.add(Vote(insight_id=insight.id, participant_id=participant.id))
-    db.session.flush()
-    insight.votes = db.session.scalar(
-        select(func.count()).select_from(Vote).filter_by(insight_id=insight.id)
-    )
-    insight.seq = next_seq(session)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # a double tap raced itself: the first one counts
         db.session.rollback()
+        db.session.refresh(insight)
         return insight.votes, True
+    db.session.execute(
+        update(Insight)
+        .where(Insight.id == insight.id)
+        .values(votes=Insight.votes + (-1 if removed else 1), seq=next_seq(session))
+    )
+    db.session.commit()
+    db.session.refresh(insight)
     broadcast.insight_changed(session, insight, was_public=True)
-    return insight.votes, existing is None
+    return insight.votes, not removed
 
 
 def voted_ids(participant: Participant | None) -> set[int]:

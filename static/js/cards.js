@@ -13,6 +13,8 @@ export function fillCard(card, payload, { kinds, perspectives, strings }) {
   card.dataset.seq = payload.seq ?? "";
   card.dataset.kind = payload.kind || "";
   card.dataset.tableId = payload.table_id ?? "";
+  card.dataset.phase = payload.phase || "";
+  card.dataset.organisationType = (payload.author && payload.author.organisation_type) || "";
   card.classList.toggle("is-pinned", Boolean(payload.pinned));
   for (const status of ["pending", "hidden"]) {
     card.classList.toggle(`is-${status}`, payload.status === status);

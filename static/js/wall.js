@@ -2,6 +2,7 @@
 import { fillCard, newCard } from "./cards.js";
 import { connectLive, pageData, showConnection, startTimer } from "./live.js";
 import { followRound } from "./rotation.js";
+import { mountWallViews } from "./wall_views.js";
 
 const data = pageData();
 const context = { kinds: data.kinds, perspectives: data.perspectives, strings: data.strings };
@@ -106,7 +107,10 @@ const live = connectLive({
   initialInsights: data.insights,
   initialSeq: data.state.seq,
   handlers: {
-    insight: showInsight,
+    insight: (payload) => {
+      showInsight(payload);
+      views.changed();
+    },
     session: (state) => {
       if (state.tables) data.state = { ...data.state, ...state };
       applySession(state);
@@ -122,6 +126,7 @@ const live = connectLive({
     status: showConnection,
   },
 });
+const views = mountWallViews(live, data);
 showSpotlight(data.spotlight);
 refreshCounts();
 

@@ -30,6 +30,6 @@ def write(sessions, options) -> bytes:
     writer = csv.writer(buffer, delimiter=delimiter_for(language, options), lineterminator="\r\n")
     writer.writerow(HEADERS[language])
     for session in sessions:
-        for row in rows(session):
+        for row in rows(session, filters=options):
             writer.writerow([defuse(row[column]) for column in COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -6,7 +6,7 @@ from .. import payloads
 from .rows import insights_of
 
 
-def session_document(session) -> dict:
+def session_document(session, options=None) -> dict:
     return {
         "code": session.code,
         "title": session.title,
@@ -28,13 +28,16 @@ def session_document(session) -> dict:
         ],
         "insights": [
             public_fields(payloads.insight_payload(session, i, facilitator=True))
-            for i in insights_of(session)
+            for i in insights_of(session, filters=options)
         ],
     }
 
 
 def write(sessions, options) -> bytes:
-    document = {"format": "aantafel-harvest/1", "sessions": [session_document(s) for s in sessions]}
+    document = {
+        "format": "aantafel-harvest/1",
+        "sessions": [session_document(s, options) for s in sessions],
+    }
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
 

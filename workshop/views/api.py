@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from sqlalchemy import select
 
-from .. import harvest, links, payloads, sessions, stats
+from .. import harvest, links, payloads, sessions, stats, tags
 from ..errors import BadRequest, NotFound
 from ..extensions import csrf, db
 from ..models import Event
@@ -243,6 +243,41 @@ def spotlight(code):
 @api.get("/sessions/<code>/stats")
 def session_stats(code):
     return stats.session_stats(sessions.get_session(code))
+
+
+@api.get("/sessions/<code>/tag-sets")
+def get_tag_sets(code):
+    """The tag set the session uses, with which of its sets are active (public: phones need it)."""
+    session = sessions.get_session(code)
+    return tag_sets_payload(session)
+
+
+@api.put("/sessions/<code>/tag-sets")
+def put_tag_sets(code):
+    """Give the session its own tag set: the body is the file (JSON, or YAML with PyYAML)."""
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    sessions.set_tag_set(session, request.get_data())
+    return tag_sets_payload(session)
+
+
+@api.delete("/sessions/<code>/tag-sets")
+def reset_tag_sets(code):
+    session = sessions.get_session(code)
+    require_facilitator(session)
+    sessions.set_tag_set(session, None)
+    return tag_sets_payload(session)
+
+
+def tag_sets_payload(session) -> dict:
+    tag_set = tags.for_session(session)
+    return {
+        "name": tag_set.name,
+        "fingerprint": tags.fingerprint(session),
+        "custom": bool(session.tag_set),
+        "active": session.setting("tag_sets"),
+        **{kind: tag_set.entries(kind) for kind in tags.TAG_SETS},
+    }
 
 
 @api.get("/sessions/<code>/export.<fmt>")

@@ -25,13 +25,14 @@ def screen_context(session) -> dict:
     from flask_babel import get_locale
 
     language = str(get_locale())
+    tag_set = tags.for_session(session)
     return {
         "session": session,
         "state": payloads.session_payload(session, sessions.counts(session)),
-        "kinds": tags.labels("kinds", language),
-        "perspectives": tags.labels("perspectives", language),
-        "phases": tags.labels("phases", language),
-        "organisation_types": tags.labels("organisation_types", language),
+        "kinds": tag_set.labels("kinds", language),
+        "perspectives": tag_set.labels("perspectives", language),
+        "phases": tag_set.labels("phases", language),
+        "organisation_types": tag_set.labels("organisation_types", language),
         "join_url": links.join_url(session.code),
     }
 

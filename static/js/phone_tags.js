@@ -1,0 +1,56 @@
+// Tagging with a thumb: a kind chip toggles off when tapped again, and the kind and phase chosen
+// last stay chosen for the next post (they describe the conversation, not one sentence), so a
+// quick post stays text + Send. Perspectives are per insight and start empty each time.
+const form = document.getElementById("compose");
+
+if (form) {
+  const storageKey = `aantafel:tags:${JSON.parse(document.getElementById("page-data").textContent).code}`;
+  const remembered = (() => {
+    try {
+      return JSON.parse(localStorage.getItem(storageKey)) || {};
+    } catch {
+      return {};
+    }
+  })();
+
+  // form.reset() (after each post) returns to the default state: make the last choice the default.
+  function keep(kind, phase) {
+    for (const input of form.querySelectorAll('input[name="kind"]')) input.defaultChecked = input.value === kind;
+    for (const option of form.querySelectorAll('select[name="phase"] option')) option.defaultSelected = option.value === (phase || "");
+    localStorage.setItem(storageKey, JSON.stringify({ kind, phase }));
+  }
+
+  const current = () => ({
+    kind: form.querySelector('input[name="kind"]:checked')?.value || "",
+    phase: form.querySelector('select[name="phase"]')?.value || "",
+  });
+
+  // A draft the server sent back (an error) wins over what was remembered.
+  const hasDraft = form.querySelector('input[name="kind"]:checked') || form.querySelector('select[name="phase"]')?.value;
+  if (!hasDraft && (remembered.kind || remembered.phase)) {
+    const kind = form.querySelector(`input[name="kind"][value="${CSS.escape(remembered.kind || "")}"]`);
+    if (kind) kind.checked = true;
+    const phase = form.querySelector('select[name="phase"]');
+    if (phase && [...phase.options].some((o) => o.value === remembered.phase)) phase.value = remembered.phase;
+  }
+  keep(current().kind, current().phase);
+  // The kinds row scrolls sideways: bring the remembered choice into view.
+  form.querySelector('#kind-chips input:checked')?.closest("label").scrollIntoView({ block: "nearest", inline: "nearest" });
+
+  // Radios cannot be unticked by a tap: do it by hand, so "no kind" stays reachable.
+  let wasChecked = null;
+  form.addEventListener("pointerdown", (event) => {
+    const label = event.target.closest("#kind-chips label");
+    wasChecked = label ? label.querySelector("input").checked : null;
+  });
+  form.addEventListener("click", (event) => {
+    const label = event.target.closest("#kind-chips label");
+    if (!label || event.target.tagName !== "INPUT") return;
+    if (wasChecked) event.target.checked = false;
+    wasChecked = null;
+    keep(current().kind, current().phase);
+  });
+  form.addEventListener("change", (event) => {
+    if (event.target.name === "kind" || event.target.name === "phase") keep(current().kind, current().phase);
+  });
+}
