@@ -88,7 +88,7 @@ def test_many_async_clients_send_the_same_posts_at_once(room, api, live_server):
 
     async def one_phone(order):
         client = socketio.AsyncClient(reconnection=False)
-        await client.connect(live_server.url, auth=auth, transports=["websocket"])
+        await client.connect(live_server.url, auth=auth, transports=["websocket"], wait_timeout=10)
         try:
             answers = await asyncio.gather(
                 *(client.call("insight:post", bodies[n], timeout=20) for n in order)
