@@ -4,6 +4,7 @@ With TEST_DATABASE_URL and TEST_REDIS_URL set (the second run of `make test`), e
 PostgreSQL and Redis instead of SQLite and one process.
 """
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -408,3 +409,11 @@ def own_server(tmp_path):
     server = LiveServer(tmp_path).start()
     yield server
     server.stop(quick=True)
+
+
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync API keeps a loop in the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

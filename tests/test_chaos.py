@@ -25,7 +25,7 @@ import aiohttp
 import pytest
 import socketio
 
-from tests.conftest import Api, InsightMirror, LiveServer
+from tests.conftest import Api, InsightMirror, LiveServer, run_async
 
 PHONES = 50
 POSTS = 20
@@ -323,7 +323,7 @@ def test_fifty_phones_through_cuts_and_a_restart_lose_nothing(chaos_server):
                 await client.sio.disconnect()
             return walls
 
-    walls = asyncio.run(asyncio.wait_for(run(), DEADLINE + 10))
+    walls = run_async(asyncio.wait_for(run(), DEADLINE + 10))
     print(
         "\nwalls:",
         [

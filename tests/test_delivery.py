@@ -10,7 +10,7 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import Api, ResyncingSocket, SocketClient
+from tests.conftest import Api, ResyncingSocket, SocketClient, run_async
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ def test_many_async_clients_send_the_same_posts_at_once(room, api, live_server):
         orders = [list(range(10))[k:] + list(range(10))[:k] for k in range(10)] * 2
         return await asyncio.gather(*(one_phone(order) for order in orders))
 
-    results = asyncio.run(everyone())
+    results = run_async(everyone())
     ids_per_client_id: dict[str, set] = {}
     for answers in results:
         for answer in answers:
