@@ -148,4 +148,11 @@ def on_resync(session, viewer, data):
     if viewer.role == "participant":
         participant = db.session.get(sessions.Participant, viewer.participant_id)
         viewer = payloads.Viewer("participant", participant.id, participant.table_id)
-    return {"insights": sessions.insights_since(session, data.get("since", 0), viewer)}
+    # `seq`: the session's change counter read before the query. Seqs are taken under the session
+    # row's lock, so every change up to it is committed and in the answer: the client may resync
+    # from there next time, even if some live events of earlier changes never reached it.
+    confirmed = session.seq
+    return {
+        "insights": sessions.insights_since(session, data.get("since", 0), viewer),
+        "seq": confirmed,
+    }

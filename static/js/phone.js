@@ -8,29 +8,59 @@ import { followRound } from "./rotation.js";
 const data = pageData();
 const context = { kinds: data.kinds, perspectives: data.perspectives, strings: data.strings };
 const outboxKey = `aantafel:outbox:${data.code}`;
+const draftKey = `aantafel:draft:${data.code}`;
 const ACK_TIMEOUT_MS = 5000;
-let retryDelay = 1000;
+const HTTP_TIMEOUT_MS = 10000;
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 30000;
+let retryDelay = RETRY_MIN_MS;
 let retryTimer = null;
 let flushing = false;
+let flushAgain = false;
 let sessionState = data.state.state;
 
 const feed = document.getElementById("feed");
 const form = document.getElementById("compose");
 const cardOf = (id) => feed?.querySelector(`.insight[data-id="${id}"]`);
 const cardOfClient = (clientId) => feed?.querySelector(`.insight[data-client-id="${clientId}"]`);
+// Server ids of this phone's own posts: a table's broadcast does not say whose a post is.
+const ownIds = new Set(
+  [...(feed?.querySelectorAll(".insight.is-own") || [])].map((card) => Number(card.dataset.id)),
+);
 
 // --- outbox -------------------------------------------------------------------------------------
 
+// localStorage can be missing or full (private browsing): then the outbox lives in memory for as
+// long as the page is open, which is still better than losing the post.
+const memory = new Map();
+const storage = {
+  get(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch {
+      return memory.get(key) ?? null;
+    }
+  },
+  set(key, value) {
+    try {
+      localStorage.setItem(key, value);
+    } catch {
+      memory.set(key, value);
+    }
+  },
+};
+
 function readOutbox() {
   try {
-    return JSON.parse(localStorage.getItem(outboxKey)) || [];
+    const items = JSON.parse(storage.get(outboxKey));
+    return Array.isArray(items) ? items.filter((i) => i && typeof i.client_id === "string") : [];
   } catch {
     return [];
   }
 }
 
 function writeOutbox(items) {
-  localStorage.setItem(outboxKey, JSON.stringify(items));
+  storage.set(outboxKey, JSON.stringify(items));
 }
 
 function newClientId() {
@@ -39,9 +69,11 @@ function newClientId() {
   return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+const online = () => navigator.onLine !== false;
+
 function sendOverSocket(item) {
   return new Promise((resolve, reject) => {
-    if (!live.socket.connected) return reject(new Error("offline"));
+    if (!live.socket.connected || !online()) return reject(new Error("offline"));
     live.socket.timeout(ACK_TIMEOUT_MS).emit(EVENTS.INSIGHT_POST, item, (err, ack) => {
       if (err) reject(err);
       else resolve(ack);
@@ -50,70 +82,105 @@ function sendOverSocket(item) {
 }
 
 async function sendOverHttp(item) {
-  const response = await fetch(`/api/v1/sessions/${data.code}/insights`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    credentials: "same-origin",
-    body: JSON.stringify(item),
-  });
-  const body = await response.json().catch(() => ({}));
-  if (response.ok) return { ok: true, insight: body };
-  if (response.status >= 500) throw new Error(`server ${response.status}`);
-  return { ok: false, error: body.error || { code: "error", message: response.statusText } };
+  if (!online()) throw new Error("offline");
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), HTTP_TIMEOUT_MS); // a dead wifi can hang forever
+  try {
+    const response = await fetch(`/api/v1/sessions/${data.code}/insights`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify(item),
+      signal: abort.signal,
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) return { ok: true, insight: body };
+    if (response.status >= 500 || !body.error) throw new Error(`server ${response.status}`);
+    return { ok: false, error: body.error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An answer counts only when it is this post: a captive portal's "200 OK" page is not an ack. */
+function acknowledges(ack, item) {
+  return Boolean(ack && (ack.ok === false || ack.insight?.client_id === item.client_id));
 }
 
 async function deliver(item) {
   try {
-    return await sendOverSocket(item);
+    const ack = await sendOverSocket(item);
+    if (acknowledges(ack, item)) return ack;
   } catch {
-    return sendOverHttp(item); // throws when the network is down too: the item stays queued
+    // no socket or no ack in time: the same client id over HTTP (the server stores it once)
   }
+  const ack = await sendOverHttp(item); // throws when the network is down too: the item stays queued
+  if (!acknowledges(ack, item)) throw new Error("not acknowledged");
+  return ack;
 }
 
+/** Send every queued post, oldest first, until one has to wait; then try again with backoff. */
 async function flush() {
-  if (flushing) return;
+  if (flushing) {
+    flushAgain = true; // a post written meanwhile, or the network came back: go round once more
+    return;
+  }
   flushing = true;
   clearTimeout(retryTimer);
-  let waiting = false;
+  let waitMs = 0;
   try {
-    for (const item of readOutbox()) {
-      showPending(item, "sending");
-      let ack;
-      try {
-        ack = await deliver(item);
-      } catch {
-        showPending(item, "waiting");
-        waiting = true;
-        break;
+    do {
+      flushAgain = false;
+      for (const item of readOutbox()) {
+        if (!readOutbox().some((i) => i.client_id === item.client_id)) continue; // another tab sent it
+        showPending(item, online() ? "sending" : "waiting");
+        let ack;
+        try {
+          ack = await deliver(item);
+        } catch {
+          showPending(item, "waiting");
+          waitMs = retryDelay;
+          break;
+        }
+        if (ack.ok) {
+          settle(item.client_id);
+          received(ack.insight);
+        } else if (["session_not_open", "rate_limited"].includes(ack.error.code)) {
+          // Paused, closed or too fast: the text stays in the outbox and goes when it may.
+          showPending(item, "waiting");
+          if (ack.error.code === "session_not_open") showBanner(ack.error.message);
+          waitMs = Math.max(retryDelay, (ack.error.retry_after || 0) * 1000);
+          break;
+        } else {
+          // The server refused it for good (too long, unknown table...): give the text back to edit.
+          settle(item.client_id);
+          cardOfClient(item.client_id)?.remove();
+          restoreDraft(item, ack.error.message);
+        }
       }
-      if (ack.ok) {
-        settle(item.client_id);
-        showInsight({ ...ack.insight, own: true });
-      } else if (["session_not_open", "rate_limited"].includes(ack.error.code)) {
-        showPending(item, "waiting");
-        if (ack.error.code === "session_not_open") showBanner(ack.error.message);
-        waiting = true;
-        break;
-      } else {
-        // The server refused it for good (too long, unknown table...): give the text back to edit.
-        settle(item.client_id);
-        cardOfClient(item.client_id)?.remove();
-        restoreDraft(item, ack.error.message);
-      }
-    }
+    } while (flushAgain && !waitMs);
   } finally {
     flushing = false;
   }
-  if (waiting) {
-    retryTimer = setTimeout(flush, retryDelay);
-    retryDelay = Math.min(retryDelay * 2, 30000);
+  if (waitMs && flushAgain) waitMs = RETRY_MIN_MS; // asked again while failing: soon, not later
+  if (waitMs) {
+    retryTimer = setTimeout(flush, waitMs * (0.75 + Math.random() / 2)); // jitter: not all at once
+    retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
   } else {
-    retryDelay = 1000;
+    retryDelay = RETRY_MIN_MS;
   }
 }
 
 function settle(clientId) {
   writeOutbox(readOutbox().filter((i) => i.client_id !== clientId));
+}
+
+/** The server's copy of one of our posts replaces the local card (it may have come live already). */
+function received(insight) {
+  ownIds.add(insight.id);
+  const payload = { ...insight, own: true };
+  // Already known (it came live first, maybe newer): draw what the store holds, as ours.
+  if (!live.apply(payload)) showInsight({ ...payload, ...live.insights.get(insight.id), own: true });
 }
 
 // --- rendering ----------------------------------------------------------------------------------
@@ -146,9 +213,13 @@ function deliveryOf(payload) {
   return ["delivered", data.strings.delivered];
 }
 
-function showInsight(payload) {
+function showInsight(update) {
   if (!feed) return;
-  let card = cardOf(payload.id) || (payload.client_id && cardOfClient(payload.client_id));
+  let card = cardOf(update.id) || (update.client_id && cardOfClient(update.client_id));
+  // A table's broadcast of our own post does not say it is ours; the card (local or server-made) does.
+  const own = Boolean(update.own || ownIds.has(update.id) || card?.classList.contains("is-own"));
+  if (own && update.text !== undefined) ownIds.add(update.id);
+  const payload = { ...update, own };
   const visibleToMe = payload.own || (payload.status === "visible" && payload.table_id === data.table_id);
   if (!visibleToMe || payload.text === undefined) {
     card?.remove();
@@ -221,10 +292,11 @@ form?.addEventListener("submit", (event) => {
     phase: fields.get("phase") || null,
     anonymous: fields.get("anonymous") === "on",
   };
-  writeOutbox([...readOutbox(), item]);
+  writeOutbox([...readOutbox(), item]); // first into the outbox, then the form may forget it
   form.reset();
+  storage.set(draftKey, "");
   updateCharCount();
-  showPending(item, "sending");
+  showPending(item, online() ? "sending" : "waiting");
   flush();
 });
 
@@ -257,14 +329,31 @@ function updateCharCount() {
   const left = textarea.maxLength - textarea.value.length;
   counter.textContent = left < 100 ? data.strings.chars_left.replace("{n}", left) : "";
 }
-textarea?.addEventListener("input", updateCharCount);
+textarea?.addEventListener("input", () => {
+  updateCharCount();
+  storage.set(draftKey, textarea.value); // half-written text survives a reload too
+});
 
 window.addEventListener("online", flush);
-for (const item of readOutbox()) showPending(item, "waiting");
-feed?.querySelectorAll(".insight").forEach((card) => {
-  const own = card.classList.contains("is-own");
-  if (own) setDelivery(card, "delivered", data.strings.delivered);
+window.addEventListener("offline", () => {
+  for (const item of readOutbox()) showPending(item, "waiting");
 });
+window.addEventListener("storage", (event) => {
+  if (event.key !== outboxKey) return;
+  // Another tab of this phone wrote or sent a post: show and send what is queued.
+  flush();
+});
+
+// Server-made cards of our own posts, then what is still queued from an earlier visit.
+feed?.querySelectorAll(".insight.is-own").forEach((card) => {
+  const status = ["pending", "hidden"].find((s) => card.classList.contains(`is-${s}`));
+  setDelivery(card, status || "delivered", data.strings[status || "delivered"]);
+});
+for (const item of readOutbox()) showPending(item, "waiting");
+if (textarea && !textarea.value && storage.get(draftKey)) {
+  textarea.value = storage.get(draftKey);
+  updateCharCount();
+}
 flush();
 
 // The round's countdown and the World Café "move to the next table" hint (static/js/rotation.js).
