@@ -231,10 +231,7 @@ def export_session(code, fmt):
 @api.post("/events")
 def create_event():
     require_organiser()
-    name = sessions.text_field(json_body(), "name", max_length=200)
-    event = Event(name=name)
-    db.session.add(event)
-    db.session.commit()
+    event = sessions.create_event(json_body().get("name"))
     return {"id": event.id, "name": event.name}, 201
 
 
