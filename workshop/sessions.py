@@ -681,7 +681,6 @@ def delete_session(session: Session) -> dict:
     ):
         deleted[name] = db.session.execute(statement).rowcount
     db.session.commit()
-    db.session.expunge_all()
     if sqlite:
         db.session.execute(text_sql("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.commit()
