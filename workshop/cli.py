@@ -86,13 +86,7 @@ def register(app: Flask) -> None:
         """Export the harvest of session CODE (or of --event ID) to a file, at any moment."""
         if bool(code) == bool(event_id):
             raise click.UsageError("Give a session CODE or --event ID (one of them).")
-        if event_id:
-            event = db.session.get(Event, event_id)
-            if event is None:
-                raise click.ClickException(f"No event with id {event_id}.")
-            chosen = event.sessions
-        else:
-            chosen = [sessions.get_session(code)]
+        chosen = sessions.get_event(event_id).sessions if event_id else [sessions.get_session(code)]
         options = harvest.Options(
             include_hidden=include_hidden, anonymise=anonymise, delimiter=delimiter
         )

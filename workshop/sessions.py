@@ -190,7 +190,7 @@ def rotate_facilitator_key(session: Session) -> str:
 
 
 def get_table(session: Session, table_id) -> Table:
-    table = db.session.get(Table, table_id) if isinstance(table_id, int) else None
+    table = db.session.get(Table, table_id) if is_row_id(table_id) else None
     if table is None or table.session_id != session.id:
         raise NotFound("No such table in this session.", code="table_not_found")
     return table
@@ -438,7 +438,7 @@ def next_seq(session: Session) -> int:
 
 
 def get_insight(session: Session, insight_id) -> Insight:
-    insight = db.session.get(Insight, insight_id) if isinstance(insight_id, int) else None
+    insight = db.session.get(Insight, insight_id) if is_row_id(insight_id) else None
     if insight is None or insight.session_id != session.id:
         raise NotFound("No such insight in this session.", code="insight_not_found")
     return insight
@@ -592,7 +592,7 @@ def moderate(session: Session, insight_id, data: dict) -> Insight:
 
 def insights_since(session: Session, since: int, viewer) -> list[dict]:
     """Every insight changed after `since` as the viewer may see it now (DESIGN.md section 10)."""
-    if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since < 2**62:
         raise Invalid("'since' must be a whole number from 0.", field="since")
     query = select(Insight).where(Insight.session_id == session.id, Insight.seq > since)
     if viewer.role == "participant":
@@ -630,6 +630,18 @@ def counts(session: Session) -> dict:
 
 
 # --- events and erasure (organisers) ------------------------------------------------------------
+
+
+def is_row_id(value) -> bool:
+    """Whether a value can be a row id: a huge number from a URL would overflow the database."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62
+
+
+def get_event(event_id) -> Event:
+    event = db.session.get(Event, event_id) if is_row_id(event_id) else None
+    if event is None:
+        raise NotFound("No event with that id.", code="event_not_found")
+    return event
 
 
 def create_event(name) -> Event:

@@ -3,6 +3,7 @@
 import io
 import re
 from collections import Counter
+from copy import copy
 from datetime import UTC, datetime
 
 from openpyxl import Workbook
@@ -67,9 +68,21 @@ def sheet_names(names: list[str], taken: set[str]) -> list[str]:
     return out
 
 
-def put(sheet, row_number: int, column: int, value, alignment=None):
-    """Write one cell; text is always stored as text, never as a formula."""
+def put(sheet, row_number: int, column: int, value, alignment=None, styles=None):
+    """Write one cell; text is always stored as text, never as a formula.
+
+    `styles` caches the cell style per alignment: assigning an Alignment makes openpyxl hash it
+    every time, which was most of the time of a large export.
+    """
     cell = sheet.cell(row=row_number, column=column)
+    if alignment is not None:
+        cached = styles.get(id(alignment)) if styles is not None else None
+        if cached is None:
+            cell.alignment = alignment
+            if styles is not None:
+                styles[id(alignment)] = copy(cell._style)
+        else:
+            cell._style = copy(cached)
     if isinstance(value, str):
         value = xml_safe(value)
         cell.value = value
@@ -78,8 +91,6 @@ def put(sheet, row_number: int, column: int, value, alignment=None):
             cell.quotePrefix = True
     else:
         cell.value = value
-    if alignment is not None:
-        cell.alignment = alignment
     return cell
 
 
@@ -91,6 +102,7 @@ def write(sessions, options) -> bytes:
     summary = workbook.active
     summary.title = words["summary"]
 
+    styles = {}
     per_table = []  # (session, table, [entries])
     for session in sessions:
         found = entries(session, include_hidden=options.include_hidden, anonymise=options.anonymise)
@@ -107,7 +119,7 @@ def write(sessions, options) -> bytes:
         for number, entry in enumerate(table_entries, start=2):
             values = row(session, entry, language)
             for column, key in enumerate(COLUMNS, start=1):
-                put(sheet, number, column, values[key], WRAP if key in WRAPPED else TOP)
+                put(sheet, number, column, values[key], WRAP if key in WRAPPED else TOP, styles)
         sheet.freeze_panes = "A2"
         for column, key in enumerate(COLUMNS, start=1):
             sheet.column_dimensions[sheet.cell(1, column).column_letter].width = WIDTHS.get(key, 16)

@@ -245,9 +245,7 @@ def list_events():
 @api.get("/events/<int:event_id>/export.<fmt>")
 def export_event(event_id, fmt):
     require_organiser()
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound("No event with that id.", code="event_not_found")
+    event = sessions.get_event(event_id)
     return export_response(
         harvest.export(event.sessions, fmt, request.args), f"aantafel-event-{event.id}"
     )
