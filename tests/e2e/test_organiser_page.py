@@ -14,7 +14,10 @@ def test_organiser_signs_in_and_downloads_the_event_harvest(live_server, api, pa
     api.create_session(title="Middagsessie", event_id=event.json()["id"])
     api.create_session(title="Losse proefsessie", state="draft")
     table = created["tables"][0]["id"]
-    for name, text in (("Joost", "Bewoners eerst; \"gratis\" bestaat niet 🌱"), ("Anouk", "Eén VvE-aanpak")):
+    for name, text in (
+        ("Joost", 'Bewoners eerst; "gratis" bestaat niet 🌱'),
+        ("Anouk", "Eén VvE-aanpak"),
+    ):
         me = api.join(created["code"], table, name=name, organisation_type="municipality")
         api.post(created["code"], me["token"], table, text=text)
 
