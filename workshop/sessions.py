@@ -134,8 +134,8 @@ def create_session(
         raise Invalid(f"Unknown template '{template}'.", field="template")
     if tables is not None and not isinstance(tables, list):
         raise Invalid("Field 'tables' must be a list of {name, question}.", field="tables")
-    if event_id is not None and db.session.get(Event, event_id) is None:
-        raise NotFound("No event with that id.", code="event_not_found")
+    if event_id is not None:
+        get_event(event_id)
     table_specs = list(tables or [])
     if template:
         preset = tags.session_templates()[template][language]
@@ -592,7 +592,7 @@ def moderate(session: Session, insight_id, data: dict) -> Insight:
 
 def insights_since(session: Session, since: int, viewer) -> list[dict]:
     """Every insight changed after `since` as the viewer may see it now (DESIGN.md section 10)."""
-    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since < 2**62:
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since < ROW_ID_LIMIT:
         raise Invalid("'since' must be a whole number from 0.", field="since")
     query = select(Insight).where(Insight.session_id == session.id, Insight.seq > since)
     if viewer.role == "participant":
@@ -632,9 +632,12 @@ def counts(session: Session) -> dict:
 # --- events and erasure (organisers) ------------------------------------------------------------
 
 
+ROW_ID_LIMIT = 2**31  # ids and seq are 32-bit INTEGER columns on PostgreSQL
+
+
 def is_row_id(value) -> bool:
-    """Whether a value can be a row id: a huge number from a URL would overflow the database."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62
+    """Whether a value can be a row id: a larger number from a URL would overflow the database."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < ROW_ID_LIMIT
 
 
 def get_event(event_id) -> Event:
@@ -654,8 +657,8 @@ def create_event(name) -> Event:
 
 def assign_event(session: Session, event_id: int | None) -> Session:
     """Put a session in an event (None takes it out)."""
-    if event_id is not None and db.session.get(Event, event_id) is None:
-        raise NotFound("No event with that id.", code="event_not_found")
+    if event_id is not None:
+        get_event(event_id)
     session.event_id = event_id
     db.session.commit()
     return session

@@ -4,7 +4,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from sqlalchemy import select
 
 from .. import harvest, links, payloads, sessions, stats
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest
 from ..extensions import csrf, db
 from ..models import Event
 from ..ratelimit import joins_per_address
@@ -86,11 +86,7 @@ def update_session(code):
         session.title = sessions.text_field(data, "title", max_length=200)
         db.session.commit()
     if "event_id" in data:
-        event_id = sessions.id_field(data, "event_id", required=False)
-        if event_id is not None and db.session.get(Event, event_id) is None:
-            raise NotFound("No event with that id.", code="event_not_found")
-        session.event_id = event_id
-        db.session.commit()
+        sessions.assign_event(session, sessions.id_field(data, "event_id", required=False))
     if "settings" in data:
         sessions.update_settings(session, data["settings"])
     if "state" in data:
