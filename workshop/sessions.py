@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import text as text_sql
 from sqlalchemy.exc import IntegrityError
 
 from . import broadcast, payloads, tags
@@ -136,8 +137,8 @@ def create_session(
         raise Invalid(f"Unknown template '{template}'.", field="template")
     if tables is not None and not isinstance(tables, list):
         raise Invalid("Field 'tables' must be a list of {name, question}.", field="tables")
-    if event_id is not None and db.session.get(Event, event_id) is None:
-        raise NotFound("No event with that id.", code="event_not_found")
+    if event_id is not None:
+        get_event(event_id)
     table_specs = list(tables or [])
     if template:
         preset = tags.session_templates()[template][language]
@@ -192,7 +193,7 @@ def rotate_facilitator_key(session: Session) -> str:
 
 
 def get_table(session: Session, table_id) -> Table:
-    table = db.session.get(Table, table_id) if isinstance(table_id, int) else None
+    table = db.session.get(Table, table_id) if is_row_id(table_id) else None
     if table is None or table.session_id != session.id:
         raise NotFound("No such table in this session.", code="table_not_found")
     return table
@@ -498,7 +499,7 @@ def next_seq(session: Session) -> int:
 
 
 def get_insight(session: Session, insight_id) -> Insight:
-    insight = db.session.get(Insight, insight_id) if isinstance(insight_id, int) else None
+    insight = db.session.get(Insight, insight_id) if is_row_id(insight_id) else None
     if insight is None or insight.session_id != session.id:
         raise NotFound("No such insight in this session.", code="insight_not_found")
     return insight
@@ -678,7 +679,7 @@ def moderate(session: Session, insight_id, data: dict) -> Insight:
 
 def insights_since(session: Session, since: int, viewer) -> list[dict]:
     """Every insight changed after `since` as the viewer may see it now (DESIGN.md section 10)."""
-    if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since < ROW_ID_LIMIT:
         raise Invalid("'since' must be a whole number from 0.", field="since")
     query = select(Insight).where(Insight.session_id == session.id, Insight.seq > since)
     if viewer.role == "participant":
@@ -839,3 +840,77 @@ def table_for_host(session: Session, table_id, token: str | None) -> Table:
             "This host link is not valid for this table (any more).", code="wrong_host_token"
         )
     return table
+
+
+# --- events and erasure (organisers) ------------------------------------------------------------
+
+
+ROW_ID_LIMIT = 2**31  # ids and seq are 32-bit INTEGER columns on PostgreSQL
+
+
+def is_row_id(value) -> bool:
+    """Whether a value can be a row id: a larger number from a URL would overflow the database."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < ROW_ID_LIMIT
+
+
+def get_event(event_id) -> Event:
+    event = db.session.get(Event, event_id) if is_row_id(event_id) else None
+    if event is None:
+        raise NotFound("No event with that id.", code="event_not_found")
+    return event
+
+
+def create_event(name) -> Event:
+    """Create an event: a container for sessions that organisers export across."""
+    event = Event(name=text_field({"name": name}, "name", max_length=200))
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def assign_event(session: Session, event_id: int | None) -> Session:
+    """Put a session in an event (None takes it out)."""
+    if event_id is not None:
+        get_event(event_id)
+    session.event_id = event_id
+    db.session.commit()
+    return session
+
+
+def delete_session(session: Session) -> dict:
+    """Erase a session and everything about its participants (GDPR); return what was deleted.
+
+    Explicit deletes in dependency order rather than cascades, so nothing depends on the
+    database enforcing foreign keys. On SQLite, secure_delete overwrites the freed pages and a
+    checkpoint empties the write-ahead log, so the texts do not linger in the files either.
+    """
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:
+        db.session.execute(text_sql("PRAGMA secure_delete = ON"))
+    insight_ids = select(Insight.id).where(Insight.session_id == session.id).scalar_subquery()
+    participant_ids = (
+        select(Participant.id).where(Participant.session_id == session.id).scalar_subquery()
+    )
+    table_ids = select(Table.id).where(Table.session_id == session.id).scalar_subquery()
+    deleted = {}
+    session.spotlight_insight_id = None
+    db.session.flush()
+    db.session.execute(
+        update(Insight).where(Insight.session_id == session.id).values(merged_into_id=None)
+    )
+    for name, statement in (
+        ("votes", delete(Vote).where(Vote.insight_id.in_(insight_ids))),
+        ("votes_cast", delete(Vote).where(Vote.participant_id.in_(participant_ids))),
+        ("insights", delete(Insight).where(Insight.session_id == session.id)),
+        ("participants", delete(Participant).where(Participant.session_id == session.id)),
+        ("summaries", delete(TableSummary).where(TableSummary.table_id.in_(table_ids))),
+        ("tables", delete(Table).where(Table.session_id == session.id)),
+        ("sessions", delete(Session).where(Session.id == session.id)),
+    ):
+        deleted[name] = db.session.execute(statement).rowcount
+    db.session.commit()
+    if sqlite:
+        db.session.execute(text_sql("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()
+    deleted["votes"] += deleted.pop("votes_cast")
+    return deleted

@@ -16,20 +16,26 @@ def defuse(value):
 
 
 def delimiter_for(language: str, options) -> str:
-    chosen = options.get("delimiter")
-    if chosen == "semicolon":
+    if options.delimiter == "semicolon":
         return ";"
-    if chosen == "comma":
+    if options.delimiter == "comma":
         return ","
     return ";" if language == "nl" else ","
 
 
 def write(sessions, options) -> bytes:
-    language = sessions[0].language if sessions else "nl"
+    """Export the insights of the sessions as one CSV, one row per insight."""
+    language = options.language_of(sessions)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter_for(language, options), lineterminator="\r\n")
     writer.writerow(HEADERS[language])
     for session in sessions:
-        for row in rows(session, filters=options):
+        for row in rows(
+            session,
+            include_hidden=options.include_hidden,
+            anonymise=options.anonymise,
+            language=language,
+            filters=options.filters,
+        ):
             writer.writerow([defuse(row[column]) for column in COLUMNS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,46 +1,133 @@
-"""The whole session as JSON: tables, questions, summaries, rounds and every visible insight."""
+"""The whole session as JSON (schema in docs/HARVEST.md): also the backup that import-json restores."""
 
 import json
+from collections import defaultdict
+from datetime import UTC, datetime
 
-from .. import payloads
-from .rows import insights_of
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Participant, Vote
+from .rows import entries
+
+FORMAT = "aantafel-harvest/1"
 
 
-def session_document(session, options=None) -> dict:
+def iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def session_document(session, options) -> dict:
+    found = entries(
+        session,
+        include_hidden=options.include_hidden,
+        anonymise=options.anonymise,
+        filters=options.filters,
+    )
+    insight_ids = [entry.insight.id for entry in found]
+    voters = defaultdict(list)
+    if insight_ids:
+        for insight_id, participant_id in db.session.execute(
+            select(Vote.insight_id, Vote.participant_id)
+            .where(Vote.insight_id.in_(insight_ids))
+            .order_by(Vote.insight_id, Vote.participant_id)
+        ):
+            voters[insight_id].append(participant_id)
+    participants = db.session.scalars(
+        select(Participant).filter_by(session_id=session.id).order_by(Participant.id)
+    ).all()
+    per_round = defaultdict(int)
+    for entry in found:
+        per_round[entry.insight.round] += 1
     return {
         "code": session.code,
         "title": session.title,
         "description": session.description,
         "language": session.language,
         "state": session.state,
-        "settings": session.settings,
-        "created_at": session.created_at.isoformat(),
-        "rounds": session.round_number,
+        "settings": dict(session.settings or {}),
+        "created_at": iso(session.created_at),
+        "event": {"id": session.event.id, "name": session.event.name} if session.event else None,
+        "seq": session.seq,
+        "round": {
+            "number": session.round_number,
+            "title": session.round_title,
+            "ends_at": iso(session.round_ends_at),
+        },
+        "rounds": [
+            {"number": number, "insights": per_round[number]}
+            for number in sorted(set(range(1, session.round_number + 1)) | set(per_round))
+        ],
         "tables": [
             {
                 "id": table.id,
                 "name": table.name,
                 "question": table.question,
                 "host": table.host,
+                "colour": table.colour,
+                "order": table.position,
                 "summary": table.summary.text if table.summary else "",
+                "summary_updated_at": iso(table.summary.updated_at) if table.summary else None,
             }
             for table in session.tables
         ],
-        "insights": [
-            public_fields(payloads.insight_payload(session, i, facilitator=True))
-            for i in insights_of(session, filters=options)
+        "participants": [
+            {
+                "id": participant.id,
+                "name": "" if options.anonymise else participant.name,
+                "organisation_type": participant.organisation_type,
+                "table_id": participant.table_id,
+                "created_at": iso(participant.created_at),
+            }
+            for participant in participants
         ],
+        "insights": [insight_document(entry, voters[entry.insight.id]) for entry in found],
+    }
+
+
+def insight_document(entry, voters: list[int]) -> dict:
+    insight = entry.insight
+    return {
+        "id": insight.id,
+        "client_id": insight.client_id,
+        "seq": insight.seq,
+        "table_id": insight.table_id,
+        "text": insight.text,
+        "original_text": insight.original_text,
+        "kind": insight.kind,
+        "perspectives": list(insight.perspectives or []),
+        "phase": insight.phase,
+        "round": insight.round,
+        "votes": insight.votes,
+        "voters": voters,
+        "status": insight.status,
+        "withheld": insight.withheld,
+        "pinned": insight.pinned,
+        "anonymous": insight.anonymous,
+        "participant_id": insight.participant_id,
+        "merged_into": insight.merged_into_id,
+        "author": (
+            {"name": entry.author, "organisation_type": entry.organisation_type}
+            if insight.participant_id is not None
+            else None
+        ),
+        "created_at": iso(insight.created_at),
+        "updated_at": iso(insight.updated_at),
+    }
+
+
+def document(sessions, options) -> dict:
+    events = {s.event.id: s.event for s in sessions if s.event}
+    event = next(iter(events.values())) if len(events) == 1 else None
+    return {
+        "format": FORMAT,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "options": {"include_hidden": options.include_hidden, "anonymise": options.anonymise},
+        "event": {"id": event.id, "name": event.name} if event else None,
+        "sessions": [session_document(s, options) for s in sessions],
     }
 
 
 def write(sessions, options) -> bytes:
-    document = {
-        "format": "aantafel-harvest/1",
-        "sessions": [session_document(s, options) for s in sessions],
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
-
-
-def public_fields(insight: dict) -> dict:
-    """Authors as in the export (hide_authors is for the wall only), without internal ids."""
-    return {k: v for k, v in insight.items() if k not in ("participant_id", "withheld")}
+    """Export the sessions as one JSON document."""
+    return json.dumps(document(sessions, options), ensure_ascii=False, indent=2).encode("utf-8")

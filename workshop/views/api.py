@@ -4,7 +4,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from sqlalchemy import select
 
 from .. import harvest, links, payloads, sessions, stats, tags
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest
 from ..extensions import csrf, db
 from ..models import Event
 from ..ratelimit import joins_per_address
@@ -87,11 +87,7 @@ def update_session(code):
         session.title = sessions.text_field(data, "title", max_length=200)
         db.session.commit()
     if "event_id" in data:
-        event_id = sessions.id_field(data, "event_id", required=False)
-        if event_id is not None and db.session.get(Event, event_id) is None:
-            raise NotFound("No event with that id.", code="event_not_found")
-        session.event_id = event_id
-        db.session.commit()
+        sessions.assign_event(session, sessions.id_field(data, "event_id", required=False))
     if "settings" in data:
         sessions.update_settings(session, data["settings"])
     if "state" in data:
@@ -290,10 +286,7 @@ def export_session(code, fmt):
 @api.post("/events")
 def create_event():
     require_organiser()
-    name = sessions.text_field(json_body(), "name", max_length=200)
-    event = Event(name=name)
-    db.session.add(event)
-    db.session.commit()
+    event = sessions.create_event(json_body().get("name"))
     return {"id": event.id, "name": event.name}, 201
 
 
@@ -307,9 +300,7 @@ def list_events():
 @api.get("/events/<int:event_id>/export.<fmt>")
 def export_event(event_id, fmt):
     require_organiser()
-    event = db.session.get(Event, event_id)
-    if event is None:
-        raise NotFound("No event with that id.", code="event_not_found")
+    event = sessions.get_event(event_id)
     return export_response(
         harvest.export(event.sessions, fmt, request.args), f"aantafel-event-{event.id}"
     )

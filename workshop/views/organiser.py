@@ -1,21 +1,30 @@
-"""The organiser page (/o/): sign in with the organiser token, create sessions, download harvests."""
+"""The organiser page (/o/): events and sessions with their counts, and every harvest download."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import sessions, tags
-from ..errors import DomainError
+from .. import harvest, sessions, tags
+from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..models import Event, Session
 from .auth import require_organiser
 
 organiser = Blueprint("organiser", __name__, url_prefix="/o")
+FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel", "json": "JSON", "md": "Markdown", "docx": "Word"}
 
 
 def signed_in() -> bool:
     return sessions.is_organiser(cookie.get("organiser_token"))
+
+
+def totals(rows: list) -> dict:
+    return {
+        "sessions": len(rows),
+        "insights": sum(counts["insights"] for _, counts in rows),
+        "participants": sum(counts["participants"] for _, counts in rows),
+    }
 
 
 @organiser.get("/")
@@ -23,12 +32,17 @@ def index():
     if not signed_in():
         return render_template("organiser_login.html")
     all_sessions = db.session.scalars(select(Session).order_by(Session.created_at.desc())).all()
-    events = db.session.scalars(select(Event).order_by(Event.name)).all()
+    events = db.session.scalars(select(Event).order_by(Event.created_at.desc(), Event.id)).all()
+    rows = [(s, sessions.counts(s)) for s in all_sessions]
+    groups = [(event, [r for r in rows if r[0].event_id == event.id]) for event in events]
+    loose = [r for r in rows if r[0].event_id is None]
     return render_template(
         "organiser.html",
-        sessions=[(s, sessions.counts(s)) for s in all_sessions],
+        groups=[(event, mine, totals(mine)) for event, mine in groups],
+        loose=loose,
         events=events,
         templates=list(tags.session_templates()),
+        formats=FORMAT_LABELS,
     )
 
 
@@ -49,6 +63,15 @@ def logout():
     return redirect(url_for("organiser.index"))
 
 
+def event_from_form(name: str = "event_id") -> int | None:
+    value = request.form.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Invalid(_("Choose an event from the list."), field=name)
+    return int(value)
+
+
 @organiser.post("/sessions")
 def create_session():
     require_organiser()
@@ -58,8 +81,52 @@ def create_session():
             title=form.get("title", ""),
             language=form.get("language", "nl"),
             template=form.get("template") or None,
+            event_id=event_from_form(),
         )
     except DomainError as error:
         flash(_(error.message), "error")
         return redirect(url_for("organiser.index"))
     return redirect(url_for("facilitator.console", code=session.code, key=key))
+
+
+@organiser.post("/events")
+def create_event():
+    require_organiser()
+    try:
+        event = sessions.create_event(request.form.get("name", ""))
+    except DomainError as error:
+        flash(_(error.message), "error")
+    else:
+        flash(_("Event “%(name)s” created.", name=event.name), "success")
+    return redirect(url_for("organiser.index"))
+
+
+@organiser.post("/sessions/<code>/event")
+def assign_event(code):
+    require_organiser()
+    session = sessions.get_session(code)
+    try:
+        sessions.assign_event(session, event_from_form())
+    except DomainError as error:
+        flash(_(error.message), "error")
+    return redirect(url_for("organiser.index") + f"#session-{session.code}")
+
+
+@organiser.get("/download")
+def download():
+    """The download form's target: hand over to the API's export with the chosen options."""
+    require_organiser()
+    fmt = request.args.get("format", "")
+    if fmt not in harvest.FORMATS:
+        raise Invalid(_("Choose a file type."), field="format")
+    options = {
+        name: "1" for name in ("anonymise", "include_hidden") if request.args.get(name) == "1"
+    }
+    if request.args.get("event", "").isdigit():
+        target = url_for(
+            "api.export_event", event_id=int(request.args["event"]), fmt=fmt, **options
+        )
+    else:
+        code = sessions.get_session(request.args.get("session", "")).code
+        target = url_for("api.export_session", code=code, fmt=fmt, **options)
+    return redirect(target)

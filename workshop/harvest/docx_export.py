@@ -1,0 +1,159 @@
+"""The report as a Word document (python-docx), with the perspective coverage drawn as a chart."""
+
+import io
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from .chart import coverage_png
+from .report import Item, Report, build
+from .rows import xml_safe
+
+MUTED = RGBColor(0x6B, 0x72, 0x80)
+BULLET_STYLE_ID = "ListBullet"
+DETAILS_STYLE_NAME = "Insight details"
+DETAILS_STYLE_ID = "Insightdetails"
+
+
+def paragraph(document, text: str, style: str | None = None, italic: bool = False):
+    p = document.add_paragraph(style=style)
+    run = p.add_run(xml_safe(text))  # python-docx turns "\n" into a line break
+    run.italic = italic
+    return p
+
+
+def labelled(document, label: str, text: str):
+    p = document.add_paragraph()
+    p.add_run(f"{label}: ").bold = True
+    p.add_run(xml_safe(text))
+    return p
+
+
+def quote(document, item: Item) -> None:
+    p = document.add_paragraph(style="Quote")
+    p.add_run(xml_safe(f"“{item.text}”"))
+    credit = document.add_paragraph()
+    credit.paragraph_format.left_indent = Cm(1)
+    credit.paragraph_format.space_after = Pt(12)
+    run = credit.add_run(
+        xml_safe("— " + " · ".join(part for part in (item.attribution, item.recognised) if part))
+    )
+    run.font.color.rgb = MUTED
+    run.font.size = Pt(10)
+
+
+def bullet(document, item: Item) -> None:
+    # Style ids set directly: python-docx looks a style up by name in O(styles) on every call,
+    # which made a 5,000-insight report take most of a minute.
+    p = document.add_paragraph()
+    p._p.get_or_add_pPr().style = BULLET_STYLE_ID
+    add_text(p, item.text)
+    details = " · ".join(part for part in (item.kind, item.attribution, item.recognised) if part)
+    run = add_text(p, f"  ({details})")
+    run._r.get_or_add_rPr().style = DETAILS_STYLE_ID
+
+
+def add_text(p, text: str):
+    """A run with the text; plain text skips python-docx's character-by-character path."""
+    text = xml_safe(text)
+    if any(c in text for c in "\t\n\r"):
+        return p.add_run(text)  # python-docx turns these into tabs and line breaks
+    run = p.add_run()
+    element = OxmlElement("w:t")
+    element.text = text
+    element.set(qn("xml:space"), "preserve")
+    run._r.append(element)
+    return run
+
+
+def add_details_style(document) -> None:
+    """A character style for the small grey line after each insight (kind, author, votes)."""
+    style = document.styles.add_style(DETAILS_STYLE_NAME, WD_STYLE_TYPE.CHARACTER)
+    style.font.italic = True
+    style.font.color.rgb = MUTED
+    style.font.size = Pt(9.5)
+    assert style.style_id == DETAILS_STYLE_ID
+    assert document.styles["List Bullet"].style_id == BULLET_STYLE_ID
+
+
+def render(report: Report) -> bytes:
+    words = report.words
+    document = Document()
+    document.core_properties.title = xml_safe(report.title)
+    document.core_properties.language = report.language
+    document.styles["Normal"].font.name = "Calibri"
+    document.styles["Normal"].font.size = Pt(11)
+    rpr = document.styles["Normal"].element.get_or_add_rPr()
+    lang = OxmlElement("w:lang")  # spelling check and hyphenation in the report's language
+    lang.set(qn("w:val"), {"nl": "nl-NL", "en": "en-GB"}[report.language])
+    rpr.append(lang)
+    add_details_style(document)
+    for section in document.sections:
+        section.left_margin = section.right_margin = Cm(2.2)
+
+    nested = len(report.sessions) > 1
+    level = (lambda n: n + 1) if nested else (lambda n: n)
+    document.add_heading(xml_safe(report.title), 0)
+    paragraph(document, report.subtitle, "Subtitle")
+    for session in report.sessions:
+        if nested:
+            document.add_heading(xml_safe(session.title), 1)
+            paragraph(document, session.date, italic=True)
+        if session.description:
+            paragraph(document, session.description)
+        paragraph(document, session.intro, italic=True)
+        for table in session.tables:
+            document.add_heading(xml_safe(table.name), level(1))
+            if table.question:
+                labelled(document, words["question"], table.question)
+            if table.host:
+                labelled(document, words["host"], table.host)
+            document.add_heading(words["summary"], level(2))
+            if table.summary:
+                paragraph(document, table.summary)
+            else:
+                paragraph(document, words["no_summary"], italic=True)
+            if not table.count:
+                paragraph(document, words["no_insights"], italic=True)
+                continue
+            if table.quotes:
+                document.add_heading(words["quotes"], level(2))
+                for each in table.quotes:
+                    quote(document, each)
+            if table.groups:
+                document.add_heading(words["by_perspective"], level(2))
+                for label, items in table.groups:
+                    document.add_heading(xml_safe(label), level(3))
+                    for each in items:
+                        bullet(document, each)
+        coverage(document, report, session, level)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def coverage(document, report: Report, session, level) -> None:
+    words = report.words
+    document.add_heading(words["coverage"], level(1))
+    image = coverage_png(
+        [(table.name, table.coverage) for table in session.tables],
+        [(key, short) for key, _, short in report.perspectives],
+    )
+    document.add_picture(io.BytesIO(image), width=Cm(16.5))
+    document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph(document, words["coverage_note"], italic=True)
+    for table in session.tables:
+        missing = [short for key, _, short in report.perspectives if not table.coverage[key]]
+        if missing:
+            p = document.add_paragraph(style="List Bullet")
+            p.add_run(xml_safe(table.name)).bold = True
+            p.add_run(f" — {words['blind_spots']}: {', '.join(missing)}")
+
+
+def write(sessions, options) -> bytes:
+    """Export the sessions as a Word report."""
+    return render(build(sessions, options))

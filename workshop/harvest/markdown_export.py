@@ -1,0 +1,102 @@
+"""The report as Markdown (CommonMark), ready for a knowledge site or a newsletter."""
+
+import re
+
+from .report import Item, Report, build
+
+# Participants' text is shown as typed: everything Markdown would read as markup is escaped.
+INLINE = re.compile(r"([\\`*_\[\]<>|~&#])")
+LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])", re.MULTILINE)
+
+
+def escape(text: str) -> str:
+    text = INLINE.sub(r"\\\1", text)
+    return LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
+
+
+def lines_of(text: str) -> list[str]:
+    """Escaped lines of a text; single line breaks stay breaks (a trailing backslash)."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if p.strip()]
+    out = []
+    for number, paragraph in enumerate(paragraphs):
+        if number:
+            out.append("")
+        lines = [escape(line.strip()) for line in paragraph.split("\n") if line.strip()]
+        out.extend(line + "\\" for line in lines[:-1])
+        out.append(lines[-1])
+    return out
+
+
+def quote(item: Item) -> list[str]:
+    body = lines_of(item.text)
+    body[0] = "“" + body[0]
+    body[-1] = body[-1] + "”"
+    credit = " · ".join(part for part in (escape(item.attribution), item.recognised) if part)
+    return [("> " + line).rstrip() for line in [*body, "", f"— {credit}"]] + [""]
+
+
+def bullet(item: Item) -> list[str]:
+    body = lines_of(item.text)
+    details = " · ".join(
+        part for part in (escape(item.kind), escape(item.attribution), item.recognised) if part
+    )
+    body[-1] += f" *({details})*"
+    return ["- " + body[0]] + [("  " + line).rstrip() for line in body[1:]]
+
+
+def render(report: Report) -> str:
+    words = report.words
+    nested = len(report.sessions) > 1
+    h = (lambda level: "#" * (level + 1) + " ") if nested else (lambda level: "#" * level + " ")
+    out = [f"# {escape(report.title)}", "", f"*{escape(report.subtitle)}*", ""]
+    for session in report.sessions:
+        if nested:
+            out += [f"## {escape(session.title)}", "", f"*{escape(session.date)}*", ""]
+        if session.description:
+            out += [*lines_of(session.description), ""]
+        out += [session.intro, ""]
+        for table in session.tables:
+            out += [f"{h(2)}{escape(table.name)}", ""]
+            if table.question:
+                out += [f"**{words['question']}:** " + " ".join(lines_of(table.question)), ""]
+            if table.host:
+                out += [f"**{words['host']}:** {escape(table.host)}", ""]
+            out += [f"{h(3)}{words['summary']}", ""]
+            out += [*(lines_of(table.summary) if table.summary else [words["no_summary"]]), ""]
+            if not table.count:
+                out += [f"*{words['no_insights']}*", ""]
+                continue
+            if table.quotes:
+                out += [f"{h(3)}{words['quotes']}", ""]
+                for each in table.quotes:
+                    out += quote(each)
+            if table.groups:
+                out += [f"{h(3)}{words['by_perspective']}", ""]
+                for label, items in table.groups:
+                    out += [f"{h(4)}{escape(label)}", ""]
+                    for each in items:
+                        out += bullet(each)
+                    out += [""]
+        out += coverage(report, session, h)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def coverage(report: Report, session, h) -> list[str]:
+    words = report.words
+    out = [f"{h(2)}{words['coverage']}", "", words["coverage_note"], ""]
+    out.append("| " + " | ".join([words["table"], *(s for _, _, s in report.perspectives)]) + " |")
+    out.append("|" + "---|" * (len(report.perspectives) + 1))
+    for table in session.tables:
+        cells = [str(table.coverage[key] or "–") for key, _, _ in report.perspectives]
+        out.append("| " + " | ".join([escape(table.name), *cells]) + " |")
+    out.append("")
+    for table in session.tables:
+        missing = [short for key, _, short in report.perspectives if not table.coverage[key]]
+        if missing:
+            out.append(f"- **{escape(table.name)}** — {words['blind_spots']}: {', '.join(missing)}")
+    return [*out, ""]
+
+
+def write(sessions, options) -> bytes:
+    """Export the sessions as a Markdown report."""
+    return render(build(sessions, options)).encode("utf-8")
