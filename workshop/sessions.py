@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import broadcast, payloads, tags
+from . import broadcast, payloads, ratelimit, tags
 from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import (
@@ -25,7 +25,6 @@ from .models import (
     TableSummary,
     Vote,
 )
-from .ratelimit import participant_actions
 from .security import new_join_code, new_token, normalise_join_code, token_hash, token_matches
 
 TABLE_COLOURS = 8
@@ -469,7 +468,7 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
         return stored_retry(existing, participant), False
     if not session.accepts_posts:
         raise Conflict(session_not_open_message(session), code="session_not_open")
-    participant_actions.check(participant.id, "Slow down a little: too many posts at once.")
+    ratelimit.spend_action(participant.id, "Slow down a little: too many posts at once.")
 
     active = session.setting("tag_sets")
     table = get_table(session, id_field(data, "table_id"))
@@ -537,7 +536,7 @@ def vote(session: Session, participant: Participant, insight_id) -> tuple[int, b
         raise Conflict("Only a visible insight can be recognised.", code="insight_not_visible")
     if insight.participant_id == participant.id:
         raise Conflict("You cannot recognise your own insight.", code="own_insight")
-    participant_actions.check(participant.id, "Slow down a little: too many votes at once.")
+    ratelimit.spend_action(participant.id, "Slow down a little: too many votes at once.")
     existing = db.session.get(Vote, (insight.id, participant.id))
     if existing:
         db.session.delete(existing)
