@@ -133,6 +133,9 @@ joins_per_address = TokenBuckets(burst=1000, per_second=100)
 connects_per_address = TokenBuckets(burst=2000, per_second=100)
 # Any socket event per connection: stops one client flooding the server with cheap events.
 socket_events = TokenBuckets(burst=120, per_second=20)
+# Resyncs are the one expensive client event (a resync from 0 answers every insight): a phone
+# or wall needs one per reconnect.
+resyncs = TokenBuckets(burst=5, per_second=0.5)
 # Refused events a connection may send before it is disconnected (a client that ignores the
 # error acks and keeps flooding costs the server a decode per message; cut it off).
 socket_strikes = TokenBuckets(burst=60, per_second=2)
@@ -145,6 +148,7 @@ ALL = (
     joins_per_address,
     connects_per_address,
     socket_events,
+    resyncs,
     socket_strikes,
     code_guessing,
 )

@@ -70,6 +70,9 @@ def authenticate(auth) -> tuple:
 def on_connect(auth=None):
     try:
         session, viewer = authenticate(auth)
+        if viewer.participant_id and socket_strikes.wait(event_budget_key(viewer)):
+            # It was cut off for flooding and came straight back: not yet.
+            raise RateLimited("Too many messages; wait a moment before reconnecting.")
     except DomainError as error:
         db.session.remove()
         raise ConnectionRefusedError(error.as_dict()) from None
@@ -96,8 +99,8 @@ def on_connect(auth=None):
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
     session_id, viewer = connections.pop(request.sid, (None, None))
-    socket_events.forget(request.sid)
-    socket_strikes.forget(request.sid)
+    socket_events.forget(("sid", request.sid))
+    socket_strikes.forget(("sid", request.sid))
     if viewer and viewer.participant_id:
         participant_sockets[viewer.participant_id].discard(request.sid)
         if not participant_sockets[viewer.participant_id]:
@@ -125,7 +128,7 @@ def handler(event: str):
                 if viewer.is_facilitator and not still_facilitator(session_id):
                     disconnect()
                     raise Forbidden("The facilitator key was changed.", code="key_revoked")
-                throttle_connection()
+                throttle_connection(viewer)
                 session = db.session.get(sessions.Session, session_id)
                 return function(session, viewer, data if isinstance(data, dict) else {})
             except DomainError as error:
@@ -153,14 +156,39 @@ def still_facilitator(session_id: int) -> bool:
     return broadcast.facilitator_room(session_id) in socketio.server.rooms(request.sid)
 
 
-def throttle_connection() -> None:
+def event_budget_key(viewer) -> tuple:
+    """Whose budget a socket event spends.
+
+    A connection's budget must survive a reconnect, or a flooder would reconnect for a fresh
+    burst: phones spend their participant's budget (shared by all its connections), walls the
+    budget of their address (a venue has a few walls; they send a resync per reconnect), and
+    facilitators, who hold the key, their connection's.
+    """
+    if viewer.participant_id:
+        return ("participant", viewer.participant_id)
+    if viewer.role == "wall":
+        return ("wall", ratelimit.client_address())
+    return ("sid", request.sid)
+
+
+def throttle_connection(viewer) -> None:
     """The per-connection budget; a client that keeps flooding after refusals is disconnected."""
+    key = event_budget_key(viewer)
     try:
-        socket_events.check(request.sid, "Too many messages on this connection.")
+        socket_events.check(key, "Too many messages on this connection.")
     except RateLimited:
-        if socket_strikes.take(request.sid):
-            disconnect()
+        if socket_strikes.take(key):
+            cut_off()
         raise
+
+
+def cut_off() -> None:
+    """Close the flooding client's transport itself, not just its Socket.IO namespace: a client
+    that ignores the disconnect packet would otherwise keep the server decoding its messages."""
+    eio_sid = socketio.server.manager.eio_sid_from_sid(request.sid, "/")
+    disconnect()
+    if eio_sid:
+        socketio.server.eio.disconnect(eio_sid)
 
 
 def participant_of(session, viewer):
@@ -185,6 +213,7 @@ def on_insight_vote(session, viewer, data):
 
 @handler(broadcast.RESYNC)
 def on_resync(session, viewer, data):
+    ratelimit.resyncs.check(event_budget_key(viewer), "Too many resyncs; wait a moment.")
     if viewer.role == "participant":
         participant = db.session.get(sessions.Participant, viewer.participant_id)
         viewer = payloads.Viewer("participant", participant.id, participant.table_id)
