@@ -457,8 +457,7 @@ def test_rotated_key_revokes_sockets_on_every_process(tmp_path):
         time.sleep(0.5)
         assert "insight:new" not in events
         if console.connected:  # demoted on B: its next event is refused and it is cut off
-            answer = console.call("resync", {"since": 0}, timeout=5) if console.connected else None
-            assert answer is None or answer.get("ok") is False
+            console.emit("resync", {"since": 0})
             assert disconnected.wait(5)
         with pytest.raises(socketio.exceptions.ConnectionError):
             again = socketio.Client(reconnection=False)

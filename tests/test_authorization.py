@@ -555,3 +555,180 @@ def test_console_cookie_with_the_old_key_is_refused(world):
     assert w.call("GET", f"/f/{w.code}").status_code == 200  # the key is in the signed cookie now
     w.api("POST", f"/sessions/{w.code}/facilitator-key", w.key, 200)
     assert w.call("GET", f"/f/{w.code}").status_code == 403
+
+
+# --- secrets, cookies, CSRF, headers --------------------------------------------------------------
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(AANTAFEL_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    started = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert started.returncode == 1
+    assert "Aan tafel cannot start: SECRET_KEY is not set" in started.stderr
+    assert "Traceback" not in started.stderr
+    env["SECRET_KEY"] = "short"
+    started = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert started.returncode == 1 and "SECRET_KEY is too short" in started.stderr
+
+
+def test_tokens_are_random_enough_and_stored_hashed(app, world):
+    from workshop.extensions import db
+    from workshop.models import Participant, Session
+
+    assert len(world.key) >= 32 and len(world.participant) >= 32  # 24 bytes = 192 bits
+    with app.app_context():
+        stored = db.session.scalar(db.select(Session).filter_by(code=world.code))
+        assert world.key not in (stored.facilitator_key_hash, *stored.__dict__.values())
+        hashes = db.session.scalars(db.select(Participant.token_hash)).all()
+        assert world.participant not in hashes and len(hashes[0]) == 64
+
+
+def test_generated_secrets_are_private_files(tmp_path):
+    from workshop.config import instance_secret
+
+    first = instance_secret(str(tmp_path), "organiser_token")
+    assert instance_secret(str(tmp_path), "organiser_token") == first
+    assert (tmp_path / "organiser_token").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    "public_url, secure", [("https://tafel.example", True), ("http://x", False)]
+)
+def test_cookie_flags(tmp_path, public_url, secure):
+    from flask_migrate import upgrade
+
+    from tests.conftest import fresh_database_url
+    from workshop import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path),
+            "PUBLIC_URL": public_url,
+            "ORGANISER_TOKEN": ORGANISER_TOKEN,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    w = World(client)
+    w.code, w.key, tables = open_session(w, "Cookies")
+    joined = client.post(f"/j/{w.code}/join", data={"table_id": tables[0]})
+    login = client.post("/o/login", data={"token": ORGANISER_TOKEN})
+    lang = client.get("/?lang=en")
+    for response, name in ((joined, f"p_{w.code}"), (login, "session"), (lang, "lang")):
+        header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "="))
+        assert "HttpOnly" in header and "SameSite=Lax" in header, header
+        assert ("Secure" in header) is secure, header
+
+
+@pytest.fixture
+def csrf_client(tmp_path):
+    from flask_migrate import upgrade
+
+    from tests.conftest import fresh_database_url
+    from workshop import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path),
+            "PUBLIC_URL": "http://aantafel.test",
+            "ORGANISER_TOKEN": ORGANISER_TOKEN,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    return app.test_client()
+
+
+def test_every_form_carries_a_csrf_token(csrf_client):
+    import re
+
+    w = World(csrf_client)
+    w.code, w.key, tables = open_session(w, "Formulieren")
+    pages = ["/o/", f"/j/{w.code}"]
+    csrf_client.post(
+        "/o/login", data={"token": ORGANISER_TOKEN, "csrf_token": token_of(csrf_client, "/o/")}
+    )
+    pages.append("/o/")
+    me = csrf_client.post(
+        f"/j/{w.code}/join",
+        data={"table_id": tables[0], "csrf_token": token_of(csrf_client, f"/j/{w.code}")},
+    )
+    assert me.status_code == 302
+    pages.append(f"/j/{w.code}/{tables[0]}")
+    forms = 0
+    for page in pages:
+        html = csrf_client.get(page).get_data(as_text=True)
+        for form in re.findall(r"<form\b.*?</form>", html, flags=re.S | re.I):
+            if re.search(r'method="post"', form, flags=re.I):
+                forms += 1
+                assert 'name="csrf_token"' in form, f"{page}: {form[:200]}"
+    assert forms >= 5
+
+
+def token_of(client, page: str) -> str:
+    import re
+
+    html = client.get(page).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/o/login", {"token": ORGANISER_TOKEN}),
+        ("/o/logout", {}),
+        ("/o/sessions", {"title": "x"}),
+        ("/j/{code}/join", {"name": "x"}),
+        ("/j/{code}/table", {"table_id": ""}),
+        ("/j/{code}/post", {"client_id": "abcdefgh-1234", "text": "x"}),
+        ("/j/{code}/vote/1", {}),
+    ],
+)
+def test_a_form_post_without_the_csrf_token_gets_a_clear_400_page(csrf_client, path, data):
+    w = World(csrf_client)
+    w.code, w.key, _tables = open_session(w, "CSRF")
+    response = csrf_client.post(path.format(code=w.code), data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "<html" in page.lower() and "reload the page" in page
+    wrong = csrf_client.post(path.format(code=w.code), data={**data, "csrf_token": "forged"})
+    assert wrong.status_code == 400
+
+
+def test_api_changes_with_cookies_need_json(world):
+    """The API is exempt from form tokens because a cookie-carrying change must be JSON."""
+    w = world
+    w.client.set_cookie(f"p_{w.code}", w.participant)
+    form_post = w.client.post(
+        f"/api/v1/sessions/{w.code}/insights/{w.insight_id}/vote",
+        data="x=1",
+        content_type="text/plain",
+    )
+    assert form_post.status_code == 400
+    assert form_post.get_json()["error"]["code"] == "json_required"
+    as_json = w.client.post(f"/api/v1/sessions/{w.code}/insights/{w.insight_id}/vote", json={})
+    assert as_json.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/j/{code}", "/w/{code}", "/o/", "/api/v1/sessions/{code}"])
+def test_security_headers_on_every_page(world, path):
+    response = world.call("GET", path.format(code=world.code))
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
