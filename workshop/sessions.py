@@ -590,7 +590,7 @@ def moderate(session: Session, insight_id, data: dict) -> Insight:
 
 def insights_since(session: Session, since: int, viewer) -> list[dict]:
     """Every insight changed after `since` as the viewer may see it now (DESIGN.md section 10)."""
-    if not isinstance(since, int) or isinstance(since, bool) or since < 0:
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since < 2**62:
         raise Invalid("'since' must be a whole number from 0.", field="since")
     query = select(Insight).where(Insight.session_id == session.id, Insight.seq > since)
     if viewer.role == "participant":
