@@ -5,13 +5,18 @@ from gevent import monkey
 monkey.patch_all()  # before every other import: sockets, threads and the Redis client cooperate
 
 import os  # noqa: E402
+import sys  # noqa: E402
 
 from gunicorn.app.base import BaseApplication  # noqa: E402
 
 from workshop import create_app  # noqa: E402
 from workshop.cli import prepare  # noqa: E402
+from workshop.config import ConfigError  # noqa: E402
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as error:
+    sys.exit(f"Aan tafel cannot start: {error}")  # exit code 1, the message on stderr
 
 
 class Server(BaseApplication):

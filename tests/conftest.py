@@ -54,10 +54,9 @@ def app(tmp_path):
     from flask_migrate import upgrade
 
     from workshop import create_app
-    from workshop.ratelimit import joins_per_address, participant_actions, socket_events
+    from workshop.ratelimit import reset_all
 
-    for buckets in (participant_actions, joins_per_address, socket_events):
-        buckets.reset()
+    reset_all()
     app = create_app(
         {
             "TESTING": True,

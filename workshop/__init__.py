@@ -4,11 +4,12 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
-from . import config
+from . import config, ratelimit, security
 from .errors import DomainError
 from .extensions import babel, csrf, db, migrate, socketio
 
@@ -25,29 +26,48 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
+    if "SESSION_COOKIE_SECURE" not in (overrides or {}):
+        # Secure cookies whenever the public address is https (a test may override PUBLIC_URL).
+        app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_URL"].startswith("https://")
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    # Import the socket handlers BEFORE init_app: Flask-SocketIO keeps handlers declared while it
+    # has no server and registers them on every server init_app makes. Declared after, they would
+    # bind to the first app's server only, and a second app in the same process (tests) would
+    # accept every connection unchecked.
+    from . import cli, realtime  # noqa: F401
+
     socketio.init_app(
         app,
         async_mode=async_mode(),
         message_queue=app.config["REDIS_URL"],
         channel=app.config["SOCKETIO_CHANNEL"],
         max_http_buffer_size=16 * 1024,
+        # PUBLIC_URL's origin and same-origin; any other Origin is refused (ENGINEERING.md).
+        cors_allowed_origins=security.socket_origin_check(
+            app.config["PUBLIC_URL"], app.config.get("SOCKET_ORIGINS", ())
+        ),
         # A dead phone is noticed within ~20 s, so the console's phone count stays honest.
         ping_interval=10,
         ping_timeout=10,
     )
 
-    from . import cli, realtime  # noqa: F401  (registers the socket handlers)
     from .views import register_blueprints
 
     register_blueprints(app)
     cli.register(app)
     register_error_handlers(app)
+    app.before_request(throttle_code_guessing)
+    app.after_request(remember_known_code)
     app.after_request(security_headers)
     app.after_request(remember_language)
     app.context_processor(template_globals)
@@ -98,7 +118,34 @@ def select_locale() -> str:
 
 def remember_language(response):
     if request.args.get("lang") in LANGUAGES:
-        response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+        response.set_cookie(
+            "lang",
+            request.args["lang"],
+            max_age=365 * 86400,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
+
+
+def looked_up_code() -> str | None:
+    """The join code in this request's address (/j/<code>, /api/v1/sessions/<code>, ...)."""
+    code = (request.view_args or {}).get("code")
+    return security.normalise_join_code(code) if isinstance(code, str) else None
+
+
+def throttle_code_guessing():
+    """429 for codes this address has not used yet while it keeps asking for codes that do not exist."""
+    code = looked_up_code()
+    if code:
+        ratelimit.code_guessing.check(ratelimit.client_address(), code)
+
+
+def remember_known_code(response):
+    code = looked_up_code()
+    if code and (response.status_code < 400 or response.status_code in (401, 403, 409, 422)):
+        ratelimit.code_guessing.found(ratelimit.client_address(), code)
     return response
 
 
@@ -140,7 +187,21 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
+        if error.code == "session_not_found":
+            ratelimit.code_guessing.missed(ratelimit.client_address())
         return error_response(error.status, error.code, error.message, error.extra)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        db.session.rollback()
+        return error_response(
+            400,
+            "csrf_failed",
+            _(
+                "This form has expired or did not come from this site. "
+                "Go back, reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -141,7 +141,18 @@ def participant_moved(participant, old_table_id: int | None) -> None:
 
 
 def facilitator_key_rotated(session: Session) -> None:
-    """Old keys stop working at once: facilitator sockets are told and dropped from their rooms."""
+    """Old keys stop working at once: facilitator sockets are told, dropped from their room and
+    disconnected.
+
+    The emit and close_room travel through the message queue, in order, to every process: there
+    the sockets stop receiving facilitator events at once and lose their rights (realtime.py
+    `still_facilitator`, disconnected at their next event). This process's sockets are
+    disconnected right away. A console reconnects only with the new key.
+    """
+    from .realtime import facilitator_sockets
+
     room = facilitator_room(session.id)
     socketio.emit(FACILITATOR_REVOKED, {"code": session.code}, to=room)
     socketio.close_room(room)
+    for sid in facilitator_sockets(session.id):
+        socketio.server.disconnect(sid, ignore_queue=True)

@@ -18,13 +18,26 @@ def lan_address() -> str:
             return "127.0.0.1"
 
 
+class ConfigError(RuntimeError):
+    """A setting that makes starting unsafe; app.py prints the message and exits."""
+
+
 def instance_secret(instance_path: str, name: str) -> str:
-    """Read a secret kept in the instance folder, generating it on first use."""
+    """Read a secret kept in the instance folder, generating it on first use.
+
+    The file is created readable by its owner only (never briefly world-readable), and a
+    concurrent first start keeps whichever process wrote first.
+    """
     path = Path(instance_path) / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 
@@ -40,17 +53,20 @@ def from_environment(instance_path: str, env=os.environ) -> dict:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     production = env.get("AANTAFEL_ENV", "").lower() == "production"
     secret_key = env.get("SECRET_KEY")
+    if production and len(secret_key or "") < 16:
+        raise ConfigError(
+            ("SECRET_KEY is too short" if secret_key else "SECRET_KEY is not set")
+            + ": with AANTAFEL_ENV=production set it to a long random value, e.g. "
+            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
     if not secret_key:
-        if production:
-            raise RuntimeError(
-                "SECRET_KEY must be set when AANTAFEL_ENV=production "
-                "(e.g. SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))'))."
-            )
         secret_key = instance_secret(instance_path, "secret_key")
+    public_url = (env.get("PUBLIC_URL") or f"http://{lan_address()}:{port}").rstrip("/")
+    secure_cookies = public_url.startswith("https://")
     return {
         "HOST": env.get("HOST", "0.0.0.0"),
         "PORT": port,
-        "PUBLIC_URL": (env.get("PUBLIC_URL") or f"http://{lan_address()}:{port}").rstrip("/"),
+        "PUBLIC_URL": public_url,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": secret_key,
         "ORGANISER_TOKEN": env.get("ORGANISER_TOKEN")
@@ -62,7 +78,12 @@ def from_environment(instance_path: str, env=os.environ) -> dict:
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SECURE": env.get("PUBLIC_URL", "").startswith("https://"),
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        # Behind a reverse proxy, how many hops of X-Forwarded-For/-Proto/-Host to trust, so
+        # per-address limits see the phone's address and not the proxy's (0: no proxy).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # Origins besides PUBLIC_URL (and same-origin) allowed to open a Socket.IO connection.
+        "SOCKET_ORIGINS": [o for o in env.get("SOCKET_ORIGINS", "").split(",") if o.strip()],
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),

@@ -1,11 +1,20 @@
 """Token buckets kept in memory, per participant, per connection and per address.
 
-A venue's phones share one public IP behind NAT, so posts and votes are limited per participant,
-and the per-address budget for joins is sized for a full room.
+A venue's phones share one public IP behind NAT, so the tight limits are per participant and per
+connection (what one phone can do), and the per-address budgets are sized for a full room of
+1,000 phones: they only stop what no room of people does, such as one script posting under a
+thousand identities. The narrow budgets are spent first, so a single flooding phone is stopped by
+its own bucket and never drains the budget its neighbours behind the same NAT share.
+
+Buckets live in each process's memory: with N processes a client that spreads its requests over
+all of them gets up to N times a budget (docs/SECURITY.md).
 """
 
 import threading
 import time
+from collections import OrderedDict
+
+from flask import has_request_context, request
 
 from .errors import RateLimited
 
@@ -16,12 +25,15 @@ class TokenBuckets:
         self._buckets: dict = {}
         self._lock = threading.Lock()
 
+    def _tokens(self, key, now: float) -> float:
+        tokens, last = self._buckets.get(key, (self.burst, now))
+        return min(self.burst, tokens + (now - last) * self.per_second)
+
     def take(self, key) -> float:
         """Spend one token for `key`; return 0 if allowed, else the seconds until one is free."""
         now = time.monotonic()
         with self._lock:
-            tokens, last = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.per_second)
+            tokens = self._tokens(key, now)
             if tokens >= 1:
                 if len(self._buckets) >= self.max_keys:
                     self._buckets.clear()
@@ -30,19 +42,124 @@ class TokenBuckets:
             self._buckets[key] = (tokens, now)
             return (1 - tokens) / self.per_second
 
+    def wait(self, key) -> float:
+        """Seconds until `key` has a token again (0: it has one now), without spending it."""
+        with self._lock:
+            tokens = self._tokens(key, time.monotonic())
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.per_second
+
     def check(self, key, message: str) -> None:
         wait = self.take(key)
         if wait:
-            raise RateLimited(message, retry_after=max(1, round(wait + 0.5)))
+            raise RateLimited(message, retry_after=retry_after(wait))
+
+    def forget(self, key) -> None:
+        with self._lock:
+            self._buckets.pop(key, None)
 
     def reset(self) -> None:
         with self._lock:
             self._buckets.clear()
 
 
+def retry_after(wait: float) -> int:
+    return max(1, round(wait + 0.5))
+
+
+def client_address() -> str:
+    """The caller's address (HTTP request or Socket.IO handler); behind a proxy see TRUSTED_PROXIES."""
+    return (request.remote_addr if has_request_context() else None) or "-"
+
+
+class CodeGuessing:
+    """Throttle join-code guessing per address without locking a room out.
+
+    Every lookup of a code that does not exist spends a token of the address's miss budget. While
+    that budget is empty, the address gets 429 for every code it has not already used
+    successfully; codes it does know keep working. So a phone behind the venue's NAT still joins
+    the session its neighbours are in while someone on the same network guesses codes, and a
+    guesser learns nothing from the throttled answers (an unknown-but-real code is refused too).
+    """
+
+    def __init__(self, burst: float, per_second: float, codes_per_address: int = 32):
+        self.misses = TokenBuckets(burst, per_second)
+        self.codes_per_address = codes_per_address
+        self._known: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def knows(self, address: str, code: str) -> bool:
+        with self._lock:
+            return code in self._known.get(address, ())
+
+    def check(self, address: str, code: str) -> None:
+        if self.knows(address, code):
+            return
+        wait = self.misses.wait(address)
+        if wait:
+            raise RateLimited(
+                "Too many unknown codes from this network; check the code and try again shortly.",
+                code="too_many_unknown_codes",
+                retry_after=retry_after(wait),
+            )
+
+    def found(self, address: str, code: str) -> None:
+        with self._lock:
+            codes = self._known.pop(address, None) or OrderedDict()
+            codes[code] = True
+            codes.move_to_end(code)
+            while len(codes) > self.codes_per_address:
+                codes.popitem(last=False)
+            self._known[address] = codes
+            while len(self._known) > 100_000:
+                self._known.popitem(last=False)
+
+    def missed(self, address: str) -> None:
+        self.misses.take(address)
+
+    def reset(self) -> None:
+        self.misses.reset()
+        with self._lock:
+            self._known.clear()
+
+
 # DESIGN.md section 10: a burst of 30 posts and votes, then one per second.
 participant_actions = TokenBuckets(burst=30, per_second=1)
+# Posts and votes per address: a room of 1,000 phones posting and voting at once fits in the burst,
+# and 50/s sustained is over twice the 20 posts/s a full room produces at its busiest.
+actions_per_address = TokenBuckets(burst=2000, per_second=50)
 # Joins per address: 1,000 per 10 s lets a full room behind one NAT in.
 joins_per_address = TokenBuckets(burst=1000, per_second=100)
+# Socket.IO connections per address: a full room connecting, then reconnecting after a wifi drop.
+connects_per_address = TokenBuckets(burst=2000, per_second=100)
 # Any socket event per connection: stops one client flooding the server with cheap events.
 socket_events = TokenBuckets(burst=120, per_second=20)
+# Resyncs are the one expensive client event (a resync from 0 answers every insight): a phone
+# or wall needs one per reconnect.
+resyncs = TokenBuckets(burst=5, per_second=0.5)
+# Refused events a connection may send before it is disconnected (a client that ignores the
+# error acks and keeps flooding costs the server a decode per message; cut it off).
+socket_strikes = TokenBuckets(burst=60, per_second=2)
+# Lookups of join codes that do not exist, per address.
+code_guessing = CodeGuessing(burst=120, per_second=1)
+
+ALL = (
+    participant_actions,
+    actions_per_address,
+    joins_per_address,
+    connects_per_address,
+    socket_events,
+    resyncs,
+    socket_strikes,
+    code_guessing,
+)
+
+
+def spend_action(participant_id: int, message: str) -> None:
+    """One post or vote: the participant's own budget first, then its address's shared one."""
+    participant_actions.check(participant_id, message)
+    actions_per_address.check(client_address(), "Too many posts from this network; try again.")
+
+
+def reset_all() -> None:
+    for buckets in ALL:
+        buckets.reset()

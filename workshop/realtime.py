@@ -3,12 +3,13 @@
 from collections import defaultdict
 
 from flask import request
-from flask_socketio import ConnectionRefusedError, emit, join_room
+from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room
 
-from . import broadcast, payloads, sessions
-from .errors import DomainError, Forbidden, RateLimited
+from . import broadcast, payloads, ratelimit, sessions
+from .errors import DomainError, Forbidden, NotFound, RateLimited
 from .extensions import db, socketio
-from .ratelimit import socket_events
+from .ratelimit import socket_events, socket_strikes
+from .security import normalise_join_code
 
 # Per process: which socket is whom. A socket's rooms live in python-socketio itself.
 connections: dict[str, tuple[int, payloads.Viewer]] = {}
@@ -17,6 +18,15 @@ participant_sockets: dict[int, set[str]] = defaultdict(set)
 
 def sockets_of_participant(participant_id: int) -> set[str]:
     return set(participant_sockets.get(participant_id, ()))
+
+
+def facilitator_sockets(session_id: int) -> list[str]:
+    """This process's facilitator sockets of one session."""
+    return [
+        sid
+        for sid, (sid_session, viewer) in list(connections.items())
+        if sid_session == session_id and viewer.is_facilitator
+    ]
 
 
 def connected_phones(session_id: int) -> int:
@@ -31,7 +41,16 @@ def authenticate(auth) -> tuple:
     """Check the connect auth of DESIGN.md section 4; return the session and the viewer."""
     if not isinstance(auth, dict) or not isinstance(auth.get("session"), str):
         raise Forbidden("Connect with auth = {session, role, token}.", code="bad_auth")
-    session = sessions.get_session(auth["session"])
+    address = ratelimit.client_address()
+    ratelimit.connects_per_address.check(address, "Too many connections from this network.")
+    code = normalise_join_code(auth["session"])
+    ratelimit.code_guessing.check(address, code)
+    try:
+        session = sessions.get_session(code)
+    except NotFound:
+        ratelimit.code_guessing.missed(address)
+        raise
+    ratelimit.code_guessing.found(address, code)
     role = auth.get("role", "wall")
     token = auth.get("token")
     if role == "wall":
@@ -51,6 +70,9 @@ def authenticate(auth) -> tuple:
 def on_connect(auth=None):
     try:
         session, viewer = authenticate(auth)
+        if viewer.participant_id and socket_strikes.wait(event_budget_key(viewer)):
+            # It was cut off for flooding and came straight back: not yet.
+            raise RateLimited("Too many messages; wait a moment before reconnecting.")
     except DomainError as error:
         db.session.remove()
         raise ConnectionRefusedError(error.as_dict()) from None
@@ -77,6 +99,8 @@ def on_connect(auth=None):
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
     session_id, viewer = connections.pop(request.sid, (None, None))
+    socket_events.forget(("sid", request.sid))
+    socket_strikes.forget(("sid", request.sid))
     if viewer and viewer.participant_id:
         participant_sockets[viewer.participant_id].discard(request.sid)
         if not participant_sockets[viewer.participant_id]:
@@ -101,7 +125,10 @@ def handler(event: str):
             try:
                 if viewer is None:
                     raise Forbidden("Not connected to a session.", code="not_connected")
-                socket_events.check(request.sid, "Too many messages on this connection.")
+                if viewer.is_facilitator and not still_facilitator(session_id):
+                    disconnect()
+                    raise Forbidden("The facilitator key was changed.", code="key_revoked")
+                throttle_connection(viewer)
                 session = db.session.get(sessions.Session, session_id)
                 return function(session, viewer, data if isinstance(data, dict) else {})
             except DomainError as error:
@@ -117,6 +144,51 @@ def handler(event: str):
         return socketio.on(event)(wrapped)
 
     return decorate
+
+
+def still_facilitator(session_id: int) -> bool:
+    """A facilitator socket keeps its rights while it is in the facilitator room.
+
+    Rotating the key closes that room on every process (python-socketio sends close_room through
+    the message queue), so a socket on another process that still holds the old key loses its
+    rights there too and is disconnected at its next event.
+    """
+    return broadcast.facilitator_room(session_id) in socketio.server.rooms(request.sid)
+
+
+def event_budget_key(viewer) -> tuple:
+    """Whose budget a socket event spends.
+
+    A connection's budget must survive a reconnect, or a flooder would reconnect for a fresh
+    burst: phones spend their participant's budget (shared by all its connections), walls the
+    budget of their address (a venue has a few walls; they send a resync per reconnect), and
+    facilitators, who hold the key, their connection's.
+    """
+    if viewer.participant_id:
+        return ("participant", viewer.participant_id)
+    if viewer.role == "wall":
+        return ("wall", ratelimit.client_address())
+    return ("sid", request.sid)
+
+
+def throttle_connection(viewer) -> None:
+    """The per-connection budget; a client that keeps flooding after refusals is disconnected."""
+    key = event_budget_key(viewer)
+    try:
+        socket_events.check(key, "Too many messages on this connection.")
+    except RateLimited:
+        if socket_strikes.take(key):
+            cut_off()
+        raise
+
+
+def cut_off() -> None:
+    """Close the flooding client's transport itself, not just its Socket.IO namespace: a client
+    that ignores the disconnect packet would otherwise keep the server decoding its messages."""
+    eio_sid = socketio.server.manager.eio_sid_from_sid(request.sid, "/")
+    disconnect()
+    if eio_sid:
+        socketio.server.eio.disconnect(eio_sid)
 
 
 def participant_of(session, viewer):
@@ -145,6 +217,7 @@ def on_resync(session, viewer, data):
         session.id
     ) not in socketio.server.rooms(request.sid):
         viewer = payloads.WALL  # the key was rotated: this socket keeps only what a wall sees
+    ratelimit.resyncs.check(event_budget_key(viewer), "Too many resyncs; wait a moment.")
     if viewer.role == "participant":
         participant = db.session.get(sessions.Participant, viewer.participant_id)
         viewer = payloads.Viewer("participant", participant.id, participant.table_id)

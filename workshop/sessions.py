@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy import text as text_sql
 from sqlalchemy.exc import IntegrityError
 
-from . import broadcast, payloads, tags
+from . import broadcast, payloads, ratelimit, tags
 from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import (
@@ -26,7 +26,6 @@ from .models import (
     TableSummary,
     Vote,
 )
-from .ratelimit import participant_actions
 from .security import new_join_code, new_token, normalise_join_code, token_hash, token_matches
 
 TABLE_COLOURS = 8
@@ -532,7 +531,7 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
     if not session.accepts_posts:
         raise Conflict(session_not_open_message(session), code="session_not_open")
     if client_id not in charged_client_ids:
-        participant_actions.check(participant.id, "Slow down a little: too many posts at once.")
+        ratelimit.spend_action(participant.id, "Slow down a little: too many posts at once.")
         remember_charged(client_id)
 
     active = session.setting("tag_sets")
@@ -614,7 +613,7 @@ def vote(session: Session, participant: Participant, insight_id) -> tuple[int, b
         raise Conflict("Only a visible insight can be recognised.", code="insight_not_visible")
     if insight.participant_id == participant.id:
         raise Conflict("You cannot recognise your own insight.", code="own_insight")
-    participant_actions.check(participant.id, "Slow down a little: too many votes at once.")
+    ratelimit.spend_action(participant.id, "Slow down a little: too many votes at once.")
     # Count with `votes = votes +/- 1` in the database and only for a row really added or
     # removed, so concurrent clicks (other processes, other participants) never double-count.
     removed = db.session.execute(

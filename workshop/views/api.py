@@ -20,6 +20,23 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)  # JSON only: a cross-site form cannot send application/json without CORS.
 
 
+@api.before_request
+def json_or_bearer_only():
+    """What makes the CSRF exemption safe: a change needs a JSON body or a Bearer header.
+
+    A cross-site page can post a form (or text/plain) with the visitor's cookies, but it can send
+    neither Content-Type: application/json nor an Authorization header without a CORS preflight,
+    which this API never grants. Bodiless changes (DELETE, key rotation) need the same when the
+    request carries cookies; without cookies or a Bearer header there is no one to impersonate.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.cookies:
+        return
+    if request.mimetype != "application/json" and not bearer_token():
+        raise BadRequest(
+            "Send a JSON body with Content-Type: application/json.", code="json_required"
+        )
+
+
 def json_body() -> dict:
     """The request's JSON object, or a clear 400."""
     data = request.get_json(silent=True)

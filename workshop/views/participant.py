@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -103,7 +103,7 @@ def join(code):
         max_age=COOKIE_DAYS * 86400,
         httponly=True,
         samesite="Lax",
-        secure=request.is_secure,
+        secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"],
     )
     return response
 

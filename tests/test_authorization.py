@@ -1,0 +1,734 @@
+"""The authorization matrix of docs/SECURITY.md, checked for every route, socket event and role.
+
+Table-driven: ROUTES lists every HTTP route with a request for it and who may call it; the test
+sends that request as each role and checks the documented status. `test_every_route_is_covered`
+fails when a route is added without a row here (and in docs/SECURITY.md), so the matrix cannot
+silently fall behind the code. To add a route: add a Route(...) line; the columns are the rules
+below (public, participant_only, facilitator_only, organiser_only).
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ORGANISER_TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Roles as seen over HTTP. "other_*" hold a valid credential of ANOTHER session: the wrong token.
+# The wall has no credential: over HTTP it is the anonymous visitor (the wall page is public).
+ROLES = (
+    "anonymous",
+    "participant",
+    "other_participant",
+    "table_host",
+    "facilitator",
+    "other_facilitator",
+    "organiser",
+)
+
+
+@dataclass
+class World:
+    """Two open sessions with their credentials, tables and insights, made through the API."""
+
+    client: object
+    code: str = ""
+    key: str = ""
+    table_id: int = 0
+    other_table_id: int = 0
+    participant: str = ""
+    author: str = ""
+    insight_id: int = 0
+    pending_id: int = 0
+    event_id: int = 0
+    other_code: str = ""
+    other_key: str = ""
+    other_participant: str = ""
+    table_host: str | None = None
+    credentials: dict = field(default_factory=dict)
+
+    def call(self, method, path, token=None, **kwargs):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def api(self, method, path, token=None, expect=None, **kwargs):
+        response = self.call(method, "/api/v1" + path, token, **kwargs)
+        if expect is not None:
+            assert response.status_code == expect, response.get_data(as_text=True)
+        return response.get_json()
+
+    def new_table(self) -> int:
+        return self.api(
+            "POST", f"/sessions/{self.code}/tables", self.key, 201, json={"name": "Extra"}
+        )["id"]
+
+    def new_insight(self, token=None, text="Eerst luisteren") -> int:
+        body = {"client_id": str(uuid.uuid4()), "table_id": self.table_id, "text": text}
+        return self.api(
+            "POST", f"/sessions/{self.code}/insights", token or self.author, 201, json=body
+        )["id"]
+
+
+def open_session(world: World, title: str) -> tuple[str, str, list]:
+    created = world.api(
+        "POST",
+        "/sessions",
+        ORGANISER_TOKEN,
+        201,
+        json={"title": title, "language": "nl", "template": "wijkaanpak"},
+    )
+    code, key = created["code"], created["facilitator_key"]
+    world.api("PATCH", f"/sessions/{code}", key, 200, json={"state": "open"})
+    return code, key, [t["id"] for t in created["tables"]]
+
+
+def join(world: World, code: str, table_id: int, name: str) -> str:
+    return world.api(
+        "POST",
+        f"/sessions/{code}/participants",
+        expect=201,
+        json={"table_id": table_id, "name": name},
+    )["token"]
+
+
+def table_host_credential(world: World) -> str | None:
+    """The host link of a table, once the console issue adds it (None: not available yet)."""
+    return None
+
+
+@pytest.fixture
+def world(client):
+    w = World(client)
+    w.code, w.key, tables = open_session(w, "Aan tafel")
+    w.table_id, w.other_table_id = tables[0], tables[1]
+    w.participant = join(w, w.code, w.table_id, "Joost")
+    w.author = join(w, w.code, w.table_id, "Anna")
+    w.insight_id = w.new_insight()
+    w.event_id = w.api("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "Energy-Up"})["id"]
+    w.other_code, w.other_key, other_tables = open_session(w, "Elders")
+    w.other_participant = join(w, w.other_code, other_tables[0], "Piet")
+    w.table_host = table_host_credential(w)
+    w.credentials = {
+        "anonymous": None,
+        "participant": w.participant,
+        "other_participant": w.other_participant,
+        "table_host": w.table_host,
+        "facilitator": w.key,
+        "other_facilitator": w.other_key,
+        "organiser": ORGANISER_TOKEN,
+    }
+    return w
+
+
+# --- who may: the columns of the matrix -----------------------------------------------------------
+
+
+def public(ok=200) -> dict:
+    return dict.fromkeys(ROLES, ok)
+
+
+def participant_only(ok=200) -> dict:
+    """A participant of this session; any other credential is an unknown participant token: 401."""
+    return {**dict.fromkeys(ROLES, 401), "participant": ok}
+
+
+def facilitator_only(ok=200, *, host=403) -> dict:
+    """This session's facilitator key or the organiser token: no credential 401, another one 403."""
+    return {
+        **dict.fromkeys(ROLES, 403),
+        "anonymous": 401,
+        "table_host": host,
+        "facilitator": ok,
+        "organiser": ok,
+    }
+
+
+def organiser_only(ok=200) -> dict:
+    return {**dict.fromkeys(ROLES, 403), "anonymous": 401, "organiser": ok}
+
+
+@dataclass
+class Route:
+    endpoint: str  # Flask endpoint name: ties the row to the url_map
+    method: str
+    path: object  # str with {code}, {table}, ... or a function of the World
+    allowed: dict
+    body: object = None  # JSON body, or a function of the World
+    form: object = None  # form fields (dict, or a function of the World): a screen's POST
+
+    def url(self, w: World) -> str:
+        if callable(self.path):
+            return self.path(w)
+        return self.path.format(
+            code=w.code, table=w.table_id, insight=w.insight_id, event=w.event_id
+        )
+
+    def send(self, w: World, token):
+        kwargs = {}
+        if self.form is not None:
+            kwargs["data"] = self.form(w) if callable(self.form) else self.form
+        elif self.method not in ("GET", "DELETE"):
+            kwargs["json"] = self.body(w) if callable(self.body) else (self.body or {})
+        return w.call(self.method, self.url(w), token, **kwargs)
+
+
+def post_body(w: World) -> dict:
+    return {"client_id": str(uuid.uuid4()), "table_id": w.table_id, "text": "Bewoners eerst"}
+
+
+S = "/api/v1/sessions/{code}"
+ROUTES = [
+    # HTTP API
+    Route("api.openapi", "GET", "/api/v1/openapi.json", public()),
+    Route(
+        "api.create_session",
+        "POST",
+        "/api/v1/sessions",
+        organiser_only(201),
+        {"title": "Nieuw", "language": "nl"},
+    ),
+    Route("api.get_session", "GET", S, public()),
+    Route("api.update_session", "PATCH", S, facilitator_only(), {"title": "Andere titel"}),
+    Route("api.rotate_key", "POST", S + "/facilitator-key", facilitator_only()),
+    Route("api.join", "POST", S + "/participants", public(201), {"name": "Nieuw"}),
+    Route("api.update_me", "PATCH", S + "/participants/me", participant_only(), {"name": "J."}),
+    Route("api.post_insight", "POST", S + "/insights", participant_only(201), post_body),
+    Route("api.list_insights", "GET", S + "/insights", public()),
+    Route("api.moderate", "PATCH", S + "/insights/{insight}", facilitator_only(), {"pinned": True}),
+    Route("api.vote", "POST", S + "/insights/{insight}/vote", participant_only()),
+    Route("api.add_table", "POST", S + "/tables", facilitator_only(201), {"name": "Nieuw"}),
+    Route(
+        "api.update_table",
+        "PATCH",
+        S + "/tables/{table}",
+        facilitator_only(),
+        {"question": "Wie betaalt?"},
+    ),
+    Route(
+        "api.delete_table",
+        "DELETE",
+        lambda w: f"/api/v1/sessions/{w.code}/tables/{w.new_table()}",
+        facilitator_only(204),
+    ),
+    Route(
+        "api.write_summary",
+        "PUT",
+        S + "/tables/{table}/summary",
+        facilitator_only(host=200),
+        {"text": "Vertrouwen komt te voet."},
+    ),
+    Route("api.start_round", "POST", S + "/rounds", facilitator_only(201), {"minutes": 5}),
+    Route("api.spotlight", "PUT", S + "/spotlight", facilitator_only(), {"insight_id": None}),
+    Route("api.session_stats", "GET", S + "/stats", public()),
+    Route("api.export_session", "GET", S + "/export.csv", facilitator_only()),
+    Route("api.create_event", "POST", "/api/v1/events", organiser_only(201), {"name": "Dag 2"}),
+    Route("api.list_events", "GET", "/api/v1/events", organiser_only()),
+    Route("api.export_event", "GET", "/api/v1/events/{event}/export.csv", organiser_only()),
+    # Screens (forms post with the CSRF token; see test_csrf in this file)
+    Route("participant.home", "GET", "/", public()),
+    Route("participant.phone", "GET", "/j/{code}", public()),
+    Route("participant.phone", "GET", "/j/{code}/{table}", public()),
+    Route("participant.join", "POST", "/j/{code}/join", public(302), form={"name": "Kees"}),
+    Route(
+        "participant.choose_table",
+        "POST",
+        "/j/{code}/table",
+        participant_only(302),
+        form={"table_id": ""},
+    ),
+    Route(
+        "participant.post",
+        "POST",
+        "/j/{code}/post",
+        participant_only(302),
+        form=lambda w: {"client_id": str(uuid.uuid4()), "text": "Zonder JavaScript"},
+    ),
+    Route("participant.vote", "POST", "/j/{code}/vote/{insight}", participant_only(302), form={}),
+    Route("wall.show", "GET", "/w/{code}", public()),
+    Route("wall.session_qr", "GET", "/qr/{code}.svg", public()),
+    Route("wall.table_qr", "GET", "/qr/{code}/{table}.png", public()),
+    Route("facilitator.console", "GET", "/f/{code}", facilitator_only()),
+    Route("organiser.index", "GET", "/o/", public()),
+    Route("organiser.login", "POST", "/o/login", public(302), form={"token": "x"}),
+    Route("organiser.logout", "POST", "/o/logout", public(302), form={}),
+    Route(
+        "organiser.create_session",
+        "POST",
+        "/o/sessions",
+        organiser_only(302),
+        form={"title": "Via het formulier", "language": "nl"},
+    ),
+]
+NOT_ROUTES = {"static"}  # Flask's static files: public by nature
+
+
+def route_id(route: Route) -> str:
+    return f"{route.method} {route.path if isinstance(route.path, str) else route.endpoint}"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=route_id)
+def test_route_allows_exactly_the_documented_roles(world, route):
+    """Every role in turn; refused roles first, so an allowed change cannot mask a refusal."""
+    order = sorted(ROLES, key=lambda role: route.allowed[role] < 400)
+    for role in order:
+        token = world.credentials[role]
+        if role == "table_host" and token is None:
+            continue  # no host links yet: the row is documented, checked once they exist
+        response = route.send(world, token)
+        expected = route.allowed[role]
+        assert response.status_code == expected, (
+            f"{route_id(route)} as {role}: {response.status_code}, expected {expected}: "
+            f"{response.get_data(as_text=True)[:300]}"
+        )
+        if expected in (401, 403) and route.endpoint.startswith("api."):
+            assert response.get_json()["error"]["code"], "an API refusal names its error code"
+
+
+def test_every_route_is_covered(app):
+    """A new route needs a row in ROUTES and in docs/SECURITY.md: nothing is left unchecked."""
+    covered = {(r.endpoint, r.method) for r in ROUTES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NOT_ROUTES:
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (rule.endpoint, method) not in covered:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, (
+        "Routes without an authorization row: add them to ROUTES in tests/test_authorization.py "
+        f"and to docs/SECURITY.md: {missing}"
+    )
+
+
+def test_docs_list_every_route():
+    doc = (ROOT / "docs" / "SECURITY.md").read_text()
+    for route in ROUTES:
+        if isinstance(route.path, str):
+            shown = route.path.replace("/api/v1/sessions/{code}", "…/{code}")
+            assert f"`{route.method} {shown}`" in doc or f"`{route.method} {route.path}`" in doc, (
+                f"docs/SECURITY.md does not list {route.method} {route.path}"
+            )
+
+
+# --- what each role may SEE -----------------------------------------------------------------------
+
+
+def test_pending_and_hidden_insights_are_for_the_facilitator_only(world):
+    w = world
+    w.api("PATCH", f"/sessions/{w.code}", w.key, 200, json={"settings": {"premoderation": True}})
+    pending = w.new_insight(text="Nog niet goedgekeurd")
+    w.api(
+        "PATCH",
+        f"/sessions/{w.code}/insights/{w.insight_id}",
+        w.key,
+        200,
+        json={"status": "hidden"},
+    )
+    for role in ROLES:
+        token = w.credentials[role]
+        if role == "table_host" and token is None:
+            continue
+        listed = w.api("GET", f"/sessions/{w.code}/insights", token, 200)["insights"]
+        ids = {i["id"] for i in listed}
+        sees_all = role in ("facilitator", "organiser")
+        assert (pending in ids) is sees_all, role
+        assert (w.insight_id in ids) is sees_all, role
+        if sees_all:
+            assert all(i.get("author") is not None or i["id"] != pending for i in listed)
+
+
+def test_participant_cannot_moderate_with_its_cookie(world):
+    """The phone's cookie is a participant's, never a facilitator's: moderation stays 401/403."""
+    w = world
+    w.client.set_cookie(f"p_{w.code}", w.participant)
+    response = w.call(
+        "PATCH",
+        f"/api/v1/sessions/{w.code}/insights/{w.insight_id}",
+        json={"status": "hidden"},
+    )
+    assert response.status_code == 401
+    assert w.call("GET", f"/f/{w.code}").status_code == 401
+
+
+def test_participant_cookie_authorizes_the_phone_forms(world):
+    w = world
+    w.client.set_cookie(f"p_{w.code}", w.participant)
+    response = w.call("POST", f"/j/{w.code}/vote/{w.insight_id}", data={})
+    assert response.status_code == 302
+    assert w.api("GET", f"/sessions/{w.code}/insights", expect=200)["insights"][0]["votes"] == 1
+
+
+def test_organiser_cookie_signs_in_to_the_organiser_page(world):
+    w = world
+    assert b'name="token"' in w.call("GET", "/o/").data  # the sign-in form
+    assert w.call("POST", "/o/login", data={"token": ORGANISER_TOKEN}).status_code == 302
+    page = w.call("GET", "/o/").get_data(as_text=True)
+    assert w.code in page
+    assert w.call("POST", "/o/sessions", data={"title": "Met cookie"}).status_code == 302
+    w.call("POST", "/o/logout", data={})
+    assert w.call("POST", "/o/sessions", data={"title": "Uitgelogd"}).status_code == 401
+
+
+def test_a_facilitator_key_does_not_open_another_session(world):
+    w = world
+    assert w.call("GET", f"/f/{w.other_code}", w.key).status_code == 403
+    assert w.call("GET", f"/f/{w.other_code}?key={w.key}").status_code == 403
+    assert w.call("GET", f"/f/{w.code}?key={w.key}").status_code == 302
+
+
+# --- Socket.IO ------------------------------------------------------------------------------------
+
+SOCKET_CONNECT = [
+    # (role, auth builder, connects?)
+    ("wall", lambda w: {"session": w.code, "role": "wall"}, True),
+    ("anonymous, no auth", lambda w: None, False),
+    ("unknown session", lambda w: {"session": "ZZZZZZ", "role": "wall"}, False),
+    ("bad role", lambda w: {"session": w.code, "role": "admin", "token": w.key}, False),
+    (
+        "participant",
+        lambda w: {"session": w.code, "role": "participant", "token": w.participant},
+        True,
+    ),
+    (
+        "participant of another session",
+        lambda w: {"session": w.code, "role": "participant", "token": w.other_participant},
+        False,
+    ),
+    ("participant without token", lambda w: {"session": w.code, "role": "participant"}, False),
+    ("facilitator", lambda w: {"session": w.code, "role": "facilitator", "token": w.key}, True),
+    (
+        "organiser",
+        lambda w: {"session": w.code, "role": "facilitator", "token": ORGANISER_TOKEN},
+        True,
+    ),
+    (
+        "facilitator with a participant token",
+        lambda w: {"session": w.code, "role": "facilitator", "token": w.participant},
+        False,
+    ),
+    (
+        "facilitator of another session",
+        lambda w: {"session": w.code, "role": "facilitator", "token": w.other_key},
+        False,
+    ),
+    ("facilitator without key", lambda w: {"session": w.code, "role": "facilitator"}, False),
+]
+
+
+def socket_client(app, w, auth):
+    from workshop.extensions import socketio
+
+    return socketio.test_client(app, auth=auth, flask_test_client=w.client)
+
+
+@pytest.mark.parametrize("case", SOCKET_CONNECT, ids=[c[0] for c in SOCKET_CONNECT])
+def test_socket_connect_matrix(app, world, case):
+    _role, auth, connects = case
+    client = socket_client(app, world, auth(world))
+    assert client.is_connected() is connects
+    if connects:
+        client.disconnect()
+
+
+# Client-to-server events: which connected roles may send them (others get an error ack).
+SOCKET_EVENTS = {
+    "insight:post": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
+    "insight:vote": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
+    "resync": {"wall": True, "participant": True, "facilitator": True, "organiser": True},
+}
+CONNECTED = {
+    "wall": lambda w: {"session": w.code, "role": "wall"},
+    "participant": lambda w: {"session": w.code, "role": "participant", "token": w.participant},
+    "facilitator": lambda w: {"session": w.code, "role": "facilitator", "token": w.key},
+    "organiser": lambda w: {"session": w.code, "role": "facilitator", "token": ORGANISER_TOKEN},
+}
+
+
+def event_data(event: str, w: World) -> dict:
+    if event == "insight:post":
+        return post_body(w)
+    if event == "insight:vote":
+        return {"insight_id": w.insight_id}
+    return {"since": 0}
+
+
+def test_every_client_event_is_in_the_matrix():
+    from workshop import broadcast
+
+    assert set(SOCKET_EVENTS) == set(broadcast.CLIENT_EVENTS)
+
+
+@pytest.mark.parametrize("event", sorted(SOCKET_EVENTS))
+@pytest.mark.parametrize("role", sorted(CONNECTED))
+def test_socket_event_matrix(app, world, event, role):
+    client = socket_client(app, world, CONNECTED[role](world))
+    assert client.is_connected()
+    answer = client.emit(event, event_data(event, world), callback=True)
+    allowed = SOCKET_EVENTS[event][role]
+    if event == "resync":
+        assert "insights" in answer
+    elif allowed:
+        assert answer["ok"] is True, answer
+    else:
+        assert answer == {"ok": False, "error": answer["error"]}
+        assert answer["error"]["code"] == "participants_only"
+    client.disconnect()
+
+
+def test_socket_audiences_see_only_their_events(app, world):
+    """Pending insights and presence reach facilitators (and the author), never walls or others."""
+    w = world
+    w.api("PATCH", f"/sessions/{w.code}", w.key, 200, json={"settings": {"premoderation": True}})
+    clients = {role: socket_client(app, w, build(w)) for role, build in CONNECTED.items()}
+    author = socket_client(app, w, {"session": w.code, "role": "participant", "token": w.author})
+    for client in (*clients.values(), author):
+        client.get_received()
+    pending = w.new_insight(text="Wacht op goedkeuring")
+    new = {
+        role: [m["args"][0]["id"] for m in c.get_received() if m["name"] == "insight:new"]
+        for role, c in {**clients, "author": author}.items()
+    }
+    assert new == {
+        "wall": [],
+        "participant": [],
+        "facilitator": [pending],
+        "organiser": [pending],
+        "author": [pending],
+    }
+    extra = socket_client(
+        app, w, {"session": w.code, "role": "participant", "token": w.participant}
+    )
+    for role, client in clients.items():
+        got_presence = any(m["name"] == "presence" for m in client.get_received())
+        assert got_presence is (role in ("facilitator", "organiser")), role
+    resynced = {
+        role: {i["id"]: i for i in c.emit("resync", {"since": 0}, callback=True)["insights"]}
+        for role, c in clients.items()
+    }
+    for role in ("wall", "participant"):  # at most a stub that says "not for you": no text
+        stub = resynced[role].get(pending, {"id": pending, "status": "hidden"})
+        assert stub["status"] == "hidden" and set(stub) <= {"id", "seq", "status"}, role
+    assert resynced["facilitator"][pending]["status"] == "pending"
+    assert resynced["facilitator"][pending]["text"] == "Wacht op goedkeuring"
+    for client in (*clients.values(), author, extra):
+        client.disconnect()
+
+
+# --- key rotation ---------------------------------------------------------------------------------
+
+
+def test_rotated_key_stops_working_at_once_for_http_and_sockets(app, world):
+    w = world
+    console = socket_client(app, w, CONNECTED["facilitator"](w))
+    organiser = socket_client(app, w, CONNECTED["organiser"](w))
+    assert console.is_connected()
+    console.get_received()
+    new_key = w.api("POST", f"/sessions/{w.code}/facilitator-key", w.key, 200)["facilitator_key"]
+    assert new_key != w.key
+    names = [m["name"] for m in console.queue]  # get_received() refuses once disconnected
+    assert "facilitator:revoked" in names
+    assert not console.is_connected(), "the old key's socket is disconnected"
+    # The old key is refused everywhere; the new key works.
+    assert (
+        w.call("PATCH", f"/api/v1/sessions/{w.code}", w.key, json={"title": "x"}).status_code == 403
+    )
+    assert w.call("GET", f"/f/{w.code}", w.key).status_code == 403
+    assert not socket_client(app, w, CONNECTED["facilitator"](w)).is_connected()
+    w.key = new_key
+    fresh = socket_client(app, w, CONNECTED["facilitator"](w))
+    assert fresh.is_connected()
+    assert (
+        w.call("PATCH", f"/api/v1/sessions/{w.code}", new_key, json={"title": "y"}).status_code
+        == 200
+    )
+    # Organisers hold their own token: they reconnect, still welcome.
+    assert not organiser.is_connected()
+    assert socket_client(app, w, CONNECTED["organiser"](w)).is_connected()
+
+
+def test_console_cookie_with_the_old_key_is_refused(world):
+    w = world
+    assert w.call("GET", f"/f/{w.code}?key={w.key}").status_code == 302
+    assert w.call("GET", f"/f/{w.code}").status_code == 200  # the key is in the signed cookie now
+    w.api("POST", f"/sessions/{w.code}/facilitator-key", w.key, 200)
+    assert w.call("GET", f"/f/{w.code}").status_code == 403
+
+
+# --- secrets, cookies, CSRF, headers --------------------------------------------------------------
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(AANTAFEL_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    started = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert started.returncode == 1
+    assert "Aan tafel cannot start: SECRET_KEY is not set" in started.stderr
+    assert "Traceback" not in started.stderr
+    env["SECRET_KEY"] = "short"
+    started = subprocess.run(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert started.returncode == 1 and "SECRET_KEY is too short" in started.stderr
+
+
+def test_tokens_are_random_enough_and_stored_hashed(app, world):
+    from workshop.extensions import db
+    from workshop.models import Participant, Session
+
+    assert len(world.key) >= 32 and len(world.participant) >= 32  # 24 bytes = 192 bits
+    with app.app_context():
+        stored = db.session.scalar(db.select(Session).filter_by(code=world.code))
+        assert world.key not in (stored.facilitator_key_hash, *stored.__dict__.values())
+        hashes = db.session.scalars(db.select(Participant.token_hash)).all()
+        assert world.participant not in hashes and len(hashes[0]) == 64
+
+
+def test_generated_secrets_are_private_files(tmp_path):
+    from workshop.config import instance_secret
+
+    first = instance_secret(str(tmp_path), "organiser_token")
+    assert instance_secret(str(tmp_path), "organiser_token") == first
+    assert (tmp_path / "organiser_token").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    "public_url, secure", [("https://tafel.example", True), ("http://x", False)]
+)
+def test_cookie_flags(tmp_path, public_url, secure):
+    from flask_migrate import upgrade
+
+    from tests.conftest import fresh_database_url
+    from workshop import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path),
+            "PUBLIC_URL": public_url,
+            "ORGANISER_TOKEN": ORGANISER_TOKEN,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    w = World(client)
+    w.code, w.key, tables = open_session(w, "Cookies")
+    joined = client.post(f"/j/{w.code}/join", data={"table_id": tables[0]})
+    login = client.post("/o/login", data={"token": ORGANISER_TOKEN})
+    lang = client.get("/?lang=en")
+    for response, name in ((joined, f"p_{w.code}"), (login, "session"), (lang, "lang")):
+        header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "="))
+        assert "HttpOnly" in header and "SameSite=Lax" in header, header
+        assert ("Secure" in header) is secure, header
+
+
+@pytest.fixture
+def csrf_client(tmp_path):
+    from flask_migrate import upgrade
+
+    from tests.conftest import fresh_database_url
+    from workshop import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path),
+            "PUBLIC_URL": "http://aantafel.test",
+            "ORGANISER_TOKEN": ORGANISER_TOKEN,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    return app.test_client()
+
+
+def test_every_form_carries_a_csrf_token(csrf_client):
+    import re
+
+    w = World(csrf_client)
+    w.code, w.key, tables = open_session(w, "Formulieren")
+    pages = ["/o/", f"/j/{w.code}"]
+    csrf_client.post(
+        "/o/login", data={"token": ORGANISER_TOKEN, "csrf_token": token_of(csrf_client, "/o/")}
+    )
+    pages.append("/o/")
+    me = csrf_client.post(
+        f"/j/{w.code}/join",
+        data={"table_id": tables[0], "csrf_token": token_of(csrf_client, f"/j/{w.code}")},
+    )
+    assert me.status_code == 302
+    pages.append(f"/j/{w.code}/{tables[0]}")
+    forms = 0
+    for page in pages:
+        html = csrf_client.get(page).get_data(as_text=True)
+        for form in re.findall(r"<form\b.*?</form>", html, flags=re.S | re.I):
+            if re.search(r'method="post"', form, flags=re.I):
+                forms += 1
+                assert 'name="csrf_token"' in form, f"{page}: {form[:200]}"
+    assert forms >= 5
+
+
+def token_of(client, page: str) -> str:
+    import re
+
+    html = client.get(page).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/o/login", {"token": ORGANISER_TOKEN}),
+        ("/o/logout", {}),
+        ("/o/sessions", {"title": "x"}),
+        ("/j/{code}/join", {"name": "x"}),
+        ("/j/{code}/table", {"table_id": ""}),
+        ("/j/{code}/post", {"client_id": "abcdefgh-1234", "text": "x"}),
+        ("/j/{code}/vote/1", {}),
+    ],
+)
+def test_a_form_post_without_the_csrf_token_gets_a_clear_400_page(csrf_client, path, data):
+    w = World(csrf_client)
+    w.code, w.key, _tables = open_session(w, "CSRF")
+    response = csrf_client.post(path.format(code=w.code), data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "<html" in page.lower() and "reload the page" in page
+    wrong = csrf_client.post(path.format(code=w.code), data={**data, "csrf_token": "forged"})
+    assert wrong.status_code == 400
+
+
+def test_api_changes_with_cookies_need_json(world):
+    """The API is exempt from form tokens because a cookie-carrying change must be JSON."""
+    w = world
+    w.client.set_cookie(f"p_{w.code}", w.participant)
+    form_post = w.client.post(
+        f"/api/v1/sessions/{w.code}/insights/{w.insight_id}/vote",
+        data="x=1",
+        content_type="text/plain",
+    )
+    assert form_post.status_code == 400
+    assert form_post.get_json()["error"]["code"] == "json_required"
+    as_json = w.client.post(f"/api/v1/sessions/{w.code}/insights/{w.insight_id}/vote", json={})
+    assert as_json.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/j/{code}", "/w/{code}", "/o/", "/api/v1/sessions/{code}"])
+def test_security_headers_on_every_page(world, path):
+    response = world.call("GET", path.format(code=world.code))
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
