@@ -12,6 +12,7 @@ from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 
 from tests.conftest import ORGANISER_TOKEN, Api
+from workshop import sessions
 from workshop.openapi import base_document
 
 PARTICIPANT_OPERATIONS = {"postInsight", "vote", "updateMe"}
@@ -124,3 +125,81 @@ def test_numbers_too_large_for_the_database_are_client_errors(api_client):
             assert 400 <= reply.status_code < 500, (path, huge, reply.text)
     body = {"title": "x", "event_id": 3_000_000_000}
     assert api_client.call("POST", "/sessions", key, json=body).status_code == 404
+
+
+def conforms(reply, path: str, method: str) -> dict:
+    """The reply's body against the schema the document gives for its method, path and status."""
+    from jsonschema import Draft202012Validator
+
+    document = base_document()
+    responses = document["paths"][path][method]["responses"]
+    response = responses[str(reply.status_code)]
+    if "$ref" in response:
+        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    schema = response["content"]["application/json"]["schema"]
+    # The document is the root, so the schema's #/components/... references resolve in it.
+    Draft202012Validator({**document, "allOf": [schema]}).validate(reply.json())
+    return reply.json()
+
+
+def test_console_operations_answer_what_the_document_says(app, api_client):
+    """Round timer, merging, tag sets and host-written summaries: replies match the document."""
+    created = api_client.create_session()
+    code, key, table = created["code"], created["facilitator_key"], created["tables"][0]["id"]
+    me = api_client.join(code, table, name="Joost")
+    first, second = (
+        api_client.post(code, me["token"], table, text=f"Dubbel {n}").json()["id"] for n in (1, 2)
+    )
+
+    current = "/sessions/{code}/rounds/current"
+    reply = api_client.call(
+        "PATCH", f"/sessions/{code}/rounds/current", key, 200, json={"stop": True}
+    )
+    assert conforms(reply, current, "patch")["ends_at"]
+    for body, status in (({}, 400), ({"minutes_added": 0}, 422), ({"stop": "ja"}, 422)):
+        reply = api_client.call("PATCH", f"/sessions/{code}/rounds/current", key, status, json=body)
+        conforms(reply, current, "patch")
+
+    merge = "/sessions/{code}/insights/{insight_id}/merge"
+    reply = api_client.call(
+        "POST", f"/sessions/{code}/insights/{first}/merge", key, 200, json={"into": second}
+    )
+    merged = conforms(reply, merge, "post")
+    assert merged["merged"]["merged_into"] == second and merged["kept"]["id"] == second
+    reply = api_client.call(
+        "POST", f"/sessions/{code}/insights/{first}/merge", key, 409, json={"into": second}
+    )
+    assert conforms(reply, merge, "post")["error"]["into"] == second
+
+    tag_sets = "/sessions/{code}/tag-sets"
+    own = {"name": "buurt", "kinds": [{"key": "idee", "nl": "Idee", "en": "Idea"}]}
+    reply = api_client.call("PUT", f"/sessions/{code}/tag-sets", key, 200, json=own)
+    assert conforms(reply, tag_sets, "put")["custom"] is True
+    assert (
+        conforms(api_client.call("GET", f"/sessions/{code}/tag-sets"), tag_sets, "get")["kinds"]
+        == own["kinds"]
+    )
+    broken = '{\n  "kinds": [\n    {"key": "Idee", "nl": "Idee", "en": "Idea"}\n  ]\n}'
+    reply = api_client.call(
+        "PUT", f"/sessions/{code}/tag-sets", key, 422, data=broken, content_type="application/json"
+    )
+    error = conforms(reply, tag_sets, "put")["error"]
+    assert (error["code"], error["line"], error["path"]) == ("invalid_tag_set", 3, "kinds[0]")
+    reply = api_client.call("DELETE", f"/sessions/{code}/tag-sets", key, 200)
+    assert conforms(reply, tag_sets, "delete")["name"] == "wijkkompas"
+    session = conforms(api_client.call("GET", f"/sessions/{code}"), "/sessions/{code}", "get")
+    assert session["tag_set"] == "wijkkompas" and "wall_sort" in session["settings"]
+
+    summary = "/sessions/{code}/tables/{table_id}/summary"
+    with app.app_context():  # a host link's token, as the console makes it
+        session = sessions.get_session(code)
+        host = sessions.host_token(session, sessions.get_table(session, table))
+    reply = api_client.call(
+        "PUT", f"/sessions/{code}/tables/{table}/summary", host, 200, json={"text": "Kort"}
+    )
+    assert conforms(reply, summary, "put") == {"table_id": table, "text": "Kort"}
+    other = created["tables"][1]["id"]
+    reply = api_client.call(
+        "PUT", f"/sessions/{code}/tables/{other}/summary", host, 403, json={"text": "Nee"}
+    )
+    assert conforms(reply, summary, "put")["error"]["code"] == "wrong_host_token"
