@@ -38,7 +38,7 @@ format: $(VENV)/.dev
 # The suite runs twice: on SQLite + one process, and on PostgreSQL + Redis (scale-out).
 test: services $(VENV)/.dev translations lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
-	. ./.test-services.env && $(BIN)/python -m pytest -q -p no:cacheprovider -m "not sqlite_only" tests/test_api.py tests/test_realtime.py $(wildcard tests/test_scaleout.py)
+	. ./.test-services.env && $(BIN)/python -m pytest -q -p no:cacheprovider -m "not sqlite_only" tests/test_api.py tests/test_realtime.py tests/test_delivery.py tests/test_abuse.py $(wildcard tests/test_scaleout.py)
 
 clean:
 	rm -rf $(VENV) .test-services.env

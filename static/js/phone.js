@@ -259,7 +259,9 @@ function restoreDraft(item, message) {
 
 // --- wiring -------------------------------------------------------------------------------------
 
-const live = connectLive({
+// A phone on the join page has no token yet: it connects once it has taken a seat.
+const offline = { socket: { connected: false, on() {} }, resync() {} };
+const live = !data.joined ? offline : connectLive({
   code: data.code,
   role: "participant",
   initialSeq: data.state.seq,
