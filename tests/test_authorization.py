@@ -704,7 +704,7 @@ def test_a_form_post_without_the_csrf_token_gets_a_clear_400_page(csrf_client, p
     response = csrf_client.post(path.format(code=w.code), data=data)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "<html" in page.lower() and "reload the page" in page
+    assert "<html" in page.lower() and "laad de pagina opnieuw" in page  # Dutch by default
     wrong = csrf_client.post(path.format(code=w.code), data={**data, "csrf_token": "forged"})
     assert wrong.status_code == 400
 

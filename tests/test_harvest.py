@@ -483,7 +483,7 @@ def test_organiser_page_lists_events_and_offers_every_download(client, api_clien
     me = api_client.join(created["code"], created["tables"][0]["id"], name="Joost")
     api_client.post(created["code"], me["token"], created["tables"][0]["id"])
     page = client.get("/o/?lang=en").get_data(as_text=True)
-    assert "1 sessions · 1 insights · 1 participants" in page
+    assert "1 session · 1 insight · 1 participant" in page
     links = set(re.findall(r'href="(/api/v1/[^"]+)"', page))
     expected = {f"/api/v1/sessions/{created['code']}/export.{fmt}" for fmt in MIMETYPES}
     expected |= {f"/api/v1/events/{event_id}/export.{fmt}" for fmt in MIMETYPES}

@@ -1,6 +1,12 @@
 """Domain errors: each carries the HTTP status and error code that the API and socket acks report."""
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; views translate it when they show it (`_(error.message)`),
+    while the API and socket acks keep the English text."""
+    return message
+
+
 class DomainError(Exception):
     status = 400
     code = "bad_request"

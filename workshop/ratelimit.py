@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 from flask import has_request_context, request
 
-from .errors import RateLimited
+from .errors import N_, RateLimited
 
 
 class TokenBuckets:
@@ -157,7 +157,7 @@ ALL = (
 def spend_action(participant_id: int, message: str) -> None:
     """One post or vote: the participant's own budget first, then its address's shared one."""
     participant_actions.check(participant_id, message)
-    actions_per_address.check(client_address(), "Too many posts from this network; try again.")
+    actions_per_address.check(client_address(), N_("Too many posts from this network; try again."))
 
 
 def reset_all() -> None:

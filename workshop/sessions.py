@@ -12,7 +12,7 @@ from sqlalchemy import text as text_sql
 from sqlalchemy.exc import IntegrityError
 
 from . import broadcast, payloads, ratelimit, tags
-from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
+from .errors import N_, BadRequest, Conflict, Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import (
     DEFAULT_SETTINGS,
@@ -194,7 +194,7 @@ def rotate_facilitator_key(session: Session) -> str:
 def get_table(session: Session, table_id) -> Table:
     table = db.session.get(Table, table_id) if is_row_id(table_id) else None
     if table is None or table.session_id != session.id:
-        raise NotFound("No such table in this session.", code="table_not_found")
+        raise NotFound(N_("No such table in this session."), code="table_not_found")
     return table
 
 
@@ -479,9 +479,9 @@ def update_participant(session: Session, participant: Participant, data: dict) -
 
 def session_not_open_message(session: Session) -> str:
     return {
-        SessionState.DRAFT: "This session has not started yet.",
-        SessionState.PAUSED: "The session is paused; your text is kept until it reopens.",
-    }.get(session.state, "This session is closed.")
+        SessionState.DRAFT: N_("This session has not started yet."),
+        SessionState.PAUSED: N_("The session is paused; your text is kept until it reopens."),
+    }.get(session.state, N_("This session is closed."))
 
 
 # --- insights -----------------------------------------------------------------------------------
@@ -531,7 +531,7 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
     if not session.accepts_posts:
         raise Conflict(session_not_open_message(session), code="session_not_open")
     if client_id not in charged_client_ids:
-        ratelimit.spend_action(participant.id, "Slow down a little: too many posts at once.")
+        ratelimit.spend_action(participant.id, N_("Slow down a little: too many posts at once."))
         remember_charged(client_id)
 
     active = session.setting("tag_sets")
@@ -551,7 +551,9 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
         perspectives = []
     anonymous = bool_field(data, "anonymous") or not participant.name
     if anonymous and not session.setting("anonymous_allowed"):
-        raise Invalid("This session asks for your name with each insight.", code="name_required")
+        raise Invalid(
+            N_("This session asks for your name with each insight."), code="name_required"
+        )
 
     insight = Insight(
         session_id=session.id,
@@ -610,10 +612,10 @@ def vote(session: Session, participant: Participant, insight_id) -> tuple[int, b
     """Toggle "herkenbaar" for one participant on one insight."""
     insight = get_insight(session, id_field({"insight_id": insight_id}, "insight_id"))
     if not insight.public:
-        raise Conflict("Only a visible insight can be recognised.", code="insight_not_visible")
+        raise Conflict(N_("Only a visible insight can be recognised."), code="insight_not_visible")
     if insight.participant_id == participant.id:
-        raise Conflict("You cannot recognise your own insight.", code="own_insight")
-    ratelimit.spend_action(participant.id, "Slow down a little: too many votes at once.")
+        raise Conflict(N_("You cannot recognise your own insight."), code="own_insight")
+    ratelimit.spend_action(participant.id, N_("Slow down a little: too many votes at once."))
     # Count with `votes = votes +/- 1` in the database and only for a row really added or
     # removed, so concurrent clicks (other processes, other participants) never double-count.
     removed = db.session.execute(
@@ -855,7 +857,7 @@ def is_row_id(value) -> bool:
 def get_event(event_id) -> Event:
     event = db.session.get(Event, event_id) if is_row_id(event_id) else None
     if event is None:
-        raise NotFound("No event with that id.", code="event_not_found")
+        raise NotFound(N_("No event with that id."), code="event_not_found")
     return event
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import payloads, sessions
-from ..errors import DomainError
+from ..errors import N_, DomainError
 from ..extensions import db
 from ..models import Insight, SessionState
 from ..ratelimit import joins_per_address
@@ -92,7 +92,7 @@ def join(code):
         "table_id": form.get("table_id") or None,
     }
     try:
-        joins_per_address.check(request.remote_addr, "Too many joins from this network.")
+        joins_per_address.check(request.remote_addr, N_("Too many joins from this network."))
         me, token = sessions.join(session, data)
     except DomainError as error:
         return render_phone(session, None, error=_(error.message), status=error.status)
