@@ -36,6 +36,16 @@ def raise_open_file_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so `finally` blocks stop the servers a benchmark started."""
+    import signal
+
+    def exit_now(*_):
+        raise SystemExit(143)
+
+    signal.signal(signal.SIGTERM, exit_now)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

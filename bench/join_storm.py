@@ -31,6 +31,7 @@ from benchlib import (  # noqa: E402
     percentiles,
     process_tree,
     raise_open_file_limit,
+    stop_on_sigterm,
     write_result,
 )
 
@@ -39,8 +40,14 @@ ASSETS = re.compile(r'(?:src|href)="(/static/[^"]+)"')
 TARGETS = {"p95_ms": 500}
 
 
-async def one_phone(url: str, code: str, table_id: int, start_at: float, timeout: float) -> dict:
-    """One phone's whole join; returns its timings or the step that failed."""
+async def one_phone(
+    url: str, code: str, table_id: int, start_at: float, timeout: float, flow: str = "browser"
+) -> dict:
+    """One phone's whole join; returns its timings or the step that failed.
+
+    flow "browser": page + its CSS/JS, join form, the redirected phone page, socket with cookie.
+    flow "api": page (HTML only), API join, socket with the token: the minimum of a join.
+    """
     delay = start_at - time.monotonic()
     if delay > 0:
         await asyncio.sleep(delay)
@@ -55,24 +62,33 @@ async def one_phone(url: str, code: str, table_id: int, start_at: float, timeout
             async with http.get(f"{url}/j/{code}/{table_id}") as response:
                 page = await response.text()
                 assert response.status == 200, f"page {response.status}"
-            assets = sorted(set(ASSETS.findall(page)))
+            assets = sorted(set(ASSETS.findall(page))) if flow == "browser" else []
             for asset in assets:
                 async with http.get(url + asset) as response:
                     await response.read()
                     assert response.status == 200, f"{asset} {response.status}"
             steps["page_ms"] = (time.monotonic() - began) * 1000
-            token = CSRF.search(page).group(1)
             mark = time.monotonic()
-            async with http.post(
-                f"{url}/j/{code}/join",
-                data={"csrf_token": token, "name": "", "table_id": str(table_id)},
-                headers={"Referer": f"{url}/j/{code}/{table_id}"},
-            ) as response:  # follows the redirect to the phone page, as a browser does
-                await response.text()
-                assert response.status == 200, f"join {response.status}"
+            auth = {"session": code, "role": "participant"}
+            headers = {}
+            if flow == "api":
+                async with http.post(
+                    f"{url}/api/v1/sessions/{code}/participants", json={"table_id": table_id}
+                ) as response:
+                    assert response.status == 201, f"join {response.status}"
+                    auth["token"] = (await response.json())["token"]
+            else:
+                token = CSRF.search(page).group(1)
+                async with http.post(
+                    f"{url}/j/{code}/join",
+                    data={"csrf_token": token, "name": "", "table_id": str(table_id)},
+                ) as response:  # follows the redirect to the phone page, as a browser does
+                    await response.text()
+                    assert response.status == 200, f"join {response.status}"
+                cookie = "; ".join(f"{c.key}={c.value}" for c in jar)
+                assert f"p_{code}" in cookie, "no participant cookie after joining"
+                headers["Cookie"] = cookie
             steps["join_ms"] = (time.monotonic() - mark) * 1000
-            cookie = "; ".join(f"{c.key}={c.value}" for c in jar)
-            assert f"p_{code}" in cookie, "no participant cookie after joining"
             mark = time.monotonic()
             first_state = asyncio.get_running_loop().create_future()
             sio = socketio.AsyncClient(reconnection=False)
@@ -82,8 +98,8 @@ async def one_phone(url: str, code: str, table_id: int, start_at: float, timeout
             )
             await sio.connect(
                 url,
-                auth={"session": code, "role": "participant"},
-                headers={"Cookie": cookie},
+                auth=auth,
+                headers=headers,
                 transports=["websocket"],
                 wait_timeout=timeout,
             )
@@ -100,7 +116,7 @@ async def one_phone(url: str, code: str, table_id: int, start_at: float, timeout
     return steps
 
 
-async def run(url, phones, seconds, tables, timeout, server_pids, organiser_token) -> dict:
+async def run(url, phones, seconds, tables, timeout, server_pids, organiser_token, flow) -> dict:
     async with aiohttp.ClientSession() as http:
         created = await create_session(http, url, tables, organiser_token)
     code, table_ids = created["code"], [t["id"] for t in created["tables"]]
@@ -132,7 +148,7 @@ async def run(url, phones, seconds, tables, timeout, server_pids, organiser_toke
 
     await asyncio.gather(*(close(s) for s in connected))
     result = {
-        "config": {"phones": phones, "seconds": seconds, "tables": len(table_ids)},
+        "config": {"phones": phones, "seconds": seconds, "tables": len(table_ids), "flow": flow},
         "succeeded": len(ok),
         "failed": phones - len(ok),
         "errors": errors,
@@ -155,8 +171,12 @@ def summary(result: dict) -> str:
     c, t = result["config"], result["total_ms"]
     return "\n".join(
         [
-            f"join storm: {c['phones']} phones within {c['seconds']:g} s "
-            f"(page + assets, join form, phone page, socket + first state)",
+            f"join storm: {c['phones']} phones within {c['seconds']:g} s, flow {c['flow']} "
+            + (
+                "(page + CSS/JS, join form, phone page, socket + first state)"
+                if c["flow"] == "browser"
+                else "(page, API join, socket + first state)"
+            ),
             f"  succeeded {result['succeeded']}, failed {result['failed']} {result['errors'] or ''}",
             f"  whole join ms: p50 {t.get('p50')}  p95 {t.get('p95')}  p99 {t.get('p99')}  "
             f"max {t.get('max')}",
@@ -176,6 +196,13 @@ def main():
     parser.add_argument("--phones", "-n", type=int, default=500, help="N phones")
     parser.add_argument("--seconds", "-s", type=float, default=10, help="S: the spread of starts")
     parser.add_argument("--tables", type=int, default=3)
+    parser.add_argument(
+        "--flow",
+        choices=("browser", "api"),
+        default="browser",
+        help="browser: page + CSS/JS, join form, redirected page, socket (default);\n"
+        "api: page, API join, socket",
+    )
     parser.add_argument("--timeout", type=float, default=30, help="per phone, in seconds")
     parser.add_argument("--url", help="an already running server (loopback only)")
     parser.add_argument("--server-pid", type=int, help="with --url: the pid to watch in /proc")
@@ -185,6 +212,7 @@ def main():
     if not (1 <= args.phones <= 3000 and 0 < args.seconds <= 120):
         raise SystemExit("keep it bounded: 1-3000 phones within 0-120 s")
     raise_open_file_limit()
+    stop_on_sigterm()
     from steady_load import quiet_clients
 
     quiet_clients()
@@ -207,6 +235,7 @@ def main():
                     args.timeout,
                     pids,
                     args.organiser_token,
+                    args.flow,
                 )
             )
         finally:

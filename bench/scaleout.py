@@ -20,7 +20,15 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import ROOT, Server, check_loopback, machine, raise_open_file_limit, write_result  # noqa: E402
+from benchlib import (
+    ROOT,
+    Server,
+    check_loopback,
+    machine,
+    raise_open_file_limit,
+    stop_on_sigterm,
+    write_result,
+)  # noqa: E402
 from steady_load import arguments, bounded, quiet_clients, run, summary  # noqa: E402
 
 
@@ -70,6 +78,7 @@ def main():
     check_loopback(args.database_url)
     check_loopback(args.redis_url)
     raise_open_file_limit()
+    stop_on_sigterm()
     quiet_clients()
     database_url = create_database(args.database_url)
     env = {"REDIS_URL": args.redis_url, "SOCKETIO_CHANNEL": f"aantafel-bench-{uuid.uuid4().hex}"}

@@ -39,6 +39,7 @@ from benchlib import (  # noqa: E402
     new_client_id,
     percentiles,
     raise_open_file_limit,
+    stop_on_sigterm,
     write_result,
 )
 
@@ -509,6 +510,7 @@ def main():
         return
     bounded(args)
     raise_open_file_limit()
+    stop_on_sigterm()
     server = None
     with tempfile.TemporaryDirectory(prefix="aantafel-bench-") as workdir:
         try:
