@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format translations catalogues services clean
+.PHONY: run test lint format translations catalogues services bench clean
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ format: $(VENV)/.dev
 test: services $(VENV)/.dev translations lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	. ./.test-services.env && $(BIN)/python -m pytest -q -p no:cacheprovider -m "not sqlite_only" tests/test_api.py tests/test_realtime.py tests/test_delivery.py tests/test_abuse.py $(wildcard tests/test_scaleout.py)
+
+# Load benchmarks (scripts, not tests; a few minutes; results in bench/results/, see docs/BENCHMARKS.md).
+bench: services $(VENV)/.dev translations
+	$(BIN)/python bench/steady_load.py --phones 1000 --walls 2 --rate 20 --duration 60
+	$(BIN)/python bench/join_storm.py --phones 500 --seconds 10
+	$(BIN)/python bench/scaleout.py --processes 4 --phones 3000 --walls 4 --rate 20 --duration 60
 
 clean:
 	rm -rf $(VENV) .test-services.env

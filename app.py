@@ -5,6 +5,7 @@ from gevent import monkey
 monkey.patch_all()  # before every other import: sockets, threads and the Redis client cooperate
 
 import os  # noqa: E402
+import resource  # noqa: E402
 import sys  # noqa: E402
 
 from gunicorn.app.base import BaseApplication  # noqa: E402
@@ -30,12 +31,30 @@ class Server(BaseApplication):
         self.cfg.set("timeout", 60)
         self.cfg.set("graceful_timeout", 5)
         self.cfg.set("accesslog", os.environ.get("ACCESS_LOG") or None)
+        # gunicorn 27 opens a control socket at one fixed path (~/.gunicorn/gunicorn.ctl); several
+        # processes on one machine (scale-out, tests, benchmarks) would fight over it, and the app
+        # does not use gunicornc. Off.
+        self.cfg.set("control_socket_disable", True)
 
     def load(self):
         return app
 
 
+def raise_open_file_limit() -> int:
+    """Every WebSocket is a file descriptor: lift the soft limit to the hard one (often 1024 -> more)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
 if __name__ == "__main__":
     if os.environ.get("MIGRATE_ON_START", "1") != "0":
         prepare(app)
+    raise_open_file_limit()
     Server().run()

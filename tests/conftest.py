@@ -107,6 +107,8 @@ class LiveServer:
             "ORGANISER_TOKEN": ORGANISER_TOKEN,
             "SECRET_KEY": "test-secret-key",
             **({"REDIS_URL": TEST_REDIS_URL} if TEST_REDIS_URL else {}),
+            # Its own channel: test runs sharing one Redis must not hear each other's sessions.
+            "SOCKETIO_CHANNEL": f"aantafel-test-{uuid.uuid4().hex[:8]}",
             **(extra_env or {}),
         }
         self.process = None

@@ -71,7 +71,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.after_request(security_headers)
     app.after_request(remember_language)
     app.context_processor(template_globals)
+    trust_proxy_headers(app)
     return app
+
+
+def trust_proxy_headers(app: Flask) -> None:
+    """Behind nginx, take the phone's address, scheme and host from the proxy's headers.
+
+    Without it every phone seems to come from the proxy's address (one shared join budget) and
+    cookies are not marked Secure. Wraps the Socket.IO middleware too; only when PROXY_HOPS is set,
+    since the headers are trivially forged by a client talking to the app directly.
+    """
+    hops = app.config.get("PROXY_HOPS") or 0
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def async_mode() -> str:

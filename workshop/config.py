@@ -73,6 +73,8 @@ def from_environment(instance_path: str, env=os.environ) -> dict:
         or instance_secret(instance_path, "organiser_token"),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL", "aantafel"),
+        # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host are trusted (docs/DEPLOYMENT.md).
+        "PROXY_HOPS": int(env.get("PROXY_HOPS", "0")),
         "PRODUCTION": production,
         "FRAME_ANCESTORS": env.get("FRAME_ANCESTORS", "'none'"),
         "MAX_CONTENT_LENGTH": 64 * 1024,

@@ -2,8 +2,12 @@
 
 from dataclasses import dataclass
 
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.attributes import set_committed_value
+
 from . import links, tags
-from .models import Insight, Session
+from .extensions import db
+from .models import Insight, Session, TableSummary
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,28 @@ def round_payload(session: Session) -> dict:
     }
 
 
+def load_summaries(tables) -> None:
+    """Load the tables' summaries in one query instead of one lazy load per table.
+
+    Every phone page, wall page and socket connect builds a session payload; in a join-storm
+    profile the per-table summary queries were a large share of the server's time.
+    """
+    missing = [table for table in tables if "summary" in inspect(table).unloaded]
+    if len(missing) < 2:
+        return
+    found = {
+        summary.table_id: summary
+        for summary in db.session.scalars(
+            select(TableSummary).where(TableSummary.table_id.in_([t.id for t in missing]))
+        )
+    }
+    for table in missing:
+        set_committed_value(table, "summary", found.get(table.id))
+
+
 def session_payload(session: Session, counts: dict | None = None) -> dict:
     """Public fields of a session: what every client receives as `session:update`."""
+    load_summaries(session.tables)
     return {
         "code": session.code,
         "title": session.title,

@@ -694,20 +694,23 @@ def insights_since(session: Session, since: int, viewer) -> list[dict]:
 
 def counts(session: Session) -> dict:
     """Visible insights per table (withheld ones too: silent mode shows counts, not texts)."""
+    # One grouped query gives both the visible counts per table and the pending total: every
+    # page and socket connect asks for counts, so each query saved counts in a join storm.
     rows = db.session.execute(
-        select(Insight.table_id, func.count())
-        .where(Insight.session_id == session.id, Insight.status == InsightStatus.VISIBLE)
-        .group_by(Insight.table_id)
+        select(Insight.table_id, Insight.status, func.count())
+        .where(
+            Insight.session_id == session.id,
+            Insight.status.in_((InsightStatus.VISIBLE, InsightStatus.PENDING)),
+        )
+        .group_by(Insight.table_id, Insight.status)
     ).all()
     per_table = {str(table.id): 0 for table in session.tables}
-    per_table.update({str(table_id): n for table_id, n in rows})
+    per_table.update(
+        {str(table_id): n for table_id, status, n in rows if status == InsightStatus.VISIBLE}
+    )
+    pending = sum(n for _, status, n in rows if status == InsightStatus.PENDING)
     participants = db.session.scalar(
         select(func.count()).select_from(Participant).filter_by(session_id=session.id)
-    )
-    pending = db.session.scalar(
-        select(func.count())
-        .select_from(Insight)
-        .filter_by(session_id=session.id, status=InsightStatus.PENDING)
     )
     return {
         "insights": sum(per_table.values()),

@@ -1,0 +1,19 @@
+"""The console's phone count (`presence`), kept per session as phones connect and leave."""
+
+
+def test_presence_counts_phones_of_this_session_only(api, sockets):
+    created = api.create_session()
+    other = api.create_session(title="Andere sessie")
+    table_id = created["tables"][0]["id"]
+    console = sockets(created["code"], "facilitator", created["facilitator_key"])
+    first = sockets(created["code"], "participant", api.join(created["code"], table_id)["token"])
+    console.wait_for("presence", lambda p: p["phones"] == 1)
+    sockets(other["code"], "participant", api.join(other["code"])["token"])
+    sockets(created["code"], "wall")
+    second = sockets(created["code"], "participant", api.join(created["code"], table_id)["token"])
+    console.wait_for("presence", lambda p: p["phones"] == 2)
+    first.close()
+    console.wait_for("presence", lambda p: p["phones"] == 1)
+    second.close()
+    console.wait_for("presence", lambda p: p["phones"] == 0)
+    assert max(p["phones"] for p in console.received("presence")) == 2

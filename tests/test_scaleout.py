@@ -1,0 +1,138 @@
+"""Two server processes, one PostgreSQL database, one Redis message queue: one session.
+
+No balancer in front: each client picks its process, the way two processes behind nginx without
+sticky sessions would hand them out. Runs in the second pass of `make test`.
+"""
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from .conftest import TEST_DATABASE_URL, TEST_REDIS_URL, Api, LiveServer, SocketClient
+
+pytestmark = [
+    pytest.mark.scaleout,
+    pytest.mark.skipif(
+        not (TEST_DATABASE_URL and TEST_REDIS_URL),
+        reason="scale-out needs TEST_DATABASE_URL and TEST_REDIS_URL "
+        "(`make test` sets them; or `. ./.test-services.env` after scripts/services.sh)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """Process A migrates the fresh database; process B starts on it with MIGRATE_ON_START=0."""
+    tmp = tmp_path_factory.mktemp("scaleout")
+    # A channel of their own: other test runs may share this Redis, and session ids repeat
+    # across their databases.
+    channel = {"SOCKETIO_CHANNEL": f"aantafel-test-{uuid.uuid4().hex[:8]}"}
+    a = LiveServer(tmp, extra_env=channel).start()
+    b = LiveServer(tmp, extra_env={**channel, "MIGRATE_ON_START": "0"}, database_url=a.database_url)
+    try:
+        b.start()
+        yield a, b
+    finally:
+        b.stop()
+        a.stop()
+
+
+@pytest.fixture
+def connect(servers):
+    opened = []
+
+    def open_socket(server, code, role="wall", token=None):
+        client = SocketClient(server.url, {"session": code, "role": role, "token": token})
+        opened.append(client)
+        return client
+
+    yield open_socket
+    for client in opened:
+        client.close()
+
+
+@pytest.fixture
+def session(servers):
+    a, _ = servers
+    created = Api(a.url).create_session()
+    return created, created["tables"]
+
+
+def body(table_id, text="Warmtenet eerst in de flats."):
+    return {"client_id": str(uuid.uuid4()), "table_id": table_id, "text": text}
+
+
+def test_both_processes_serve_one_database(servers, session):
+    a, b = servers
+    created, _ = session
+    seen_by_b = Api(b.url).call("GET", f"/sessions/{created['code']}", expect=200).json()
+    assert seen_by_b["code"] == created["code"] and seen_by_b["state"] == "open"
+    assert [t["id"] for t in seen_by_b["tables"]] == [t["id"] for t in created["tables"]]
+
+
+def test_phone_on_a_reaches_wall_on_b(servers, session, connect):
+    a, b = servers
+    created, tables = session
+    phone = Api(a.url).join(created["code"], tables[0]["id"], name="Sanne")
+    wall_b = connect(b, created["code"])
+    wall_a = connect(a, created["code"])
+    phone_socket = connect(a, created["code"], "participant", phone["token"])
+    ack = phone_socket.call("insight:post", body(tables[0]["id"], "Bewoners eerst informeren."))
+    assert ack["ok"] is True, ack
+    sent = ack["insight"]
+    arrived = wall_b.wait_for("insight:new", lambda i: i["id"] == sent["id"])
+    assert arrived["text"] == "Bewoners eerst informeren."
+    assert arrived["seq"] == sent["seq"] and arrived["author"]["name"] == "Sanne"
+    wall_a.wait_for("insight:new", lambda i: i["id"] == sent["id"])
+
+
+def test_http_post_to_b_reaches_wall_and_table_on_a(servers, session, connect):
+    a, b = servers
+    created, tables = session
+    api_b = Api(b.url)
+    author = api_b.join(created["code"], tables[1]["id"])
+    neighbour = Api(a.url).join(created["code"], tables[1]["id"])
+    wall_a = connect(a, created["code"])
+    neighbour_a = connect(a, created["code"], "participant", neighbour["token"])
+    response = api_b.post(created["code"], author["token"], tables[1]["id"], "Subsidie loopt af.")
+    assert response.status_code == 201, response.text
+    insight = response.json()
+    assert (
+        wall_a.wait_for("insight:new", lambda i: i["id"] == insight["id"])["seq"] == insight["seq"]
+    )
+    neighbour_a.wait_for("insight:new", lambda i: i["id"] == insight["id"])
+
+
+def test_seq_stays_unique_under_concurrent_posts_through_both(servers, session, connect):
+    a, b = servers
+    created, tables = session
+    code = created["code"]
+    apis = [Api(a.url), Api(b.url)]
+    phones = [apis[n % 2].join(code, tables[n % len(tables)]["id"]) for n in range(8)]
+    walls = [connect(a, code), connect(b, code)]
+
+    def post(n):
+        phone = phones[n % len(phones)]
+        api = Api((a, b)[n % 2].url)  # one requests.Session per thread
+        table_id = tables[(n % len(phones)) % len(tables)]["id"]
+        return api.post(code, phone["token"], table_id, f"Inzicht nummer {n}")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(post, range(40)))
+    assert [r.status_code for r in responses] == [201] * 40
+    seqs = sorted(r.json()["seq"] for r in responses)
+    assert len(set(seqs)) == 40, seqs
+    assert seqs == list(range(seqs[0], seqs[0] + 40)), "seq skipped or repeated a number"
+
+    listed = apis[1].call("GET", f"/sessions/{code}/insights", expect=200).json()["insights"]
+    listed_seqs = [i["seq"] for i in listed]
+    assert listed_seqs == sorted(listed_seqs) and set(seqs) <= set(listed_seqs)
+
+    ids = {r.json()["id"] for r in responses}
+    for wall in walls:
+        wall.wait_for(
+            "insight:new", lambda _i, w=wall: ids <= {x["id"] for x in w.received("insight:new")}
+        )
+        delivered = [i["id"] for i in wall.received("insight:new") if i["id"] in ids]
+        assert len(delivered) == 40, "a wall got an insight twice"
