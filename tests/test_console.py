@@ -1,8 +1,8 @@
 """The facilitator console: states, rounds, moderation, merging, hosts, cards, and who may do what."""
 
-import time
 import shutil
 import subprocess
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
