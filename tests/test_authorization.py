@@ -94,9 +94,12 @@ def join(world: World, code: str, table_id: int, name: str) -> str:
     )["token"]
 
 
-def table_host_credential(world: World) -> str | None:
-    """The host link of a table, once the console issue adds it (None: not available yet)."""
-    return None
+def table_host_credential(world: World) -> str:
+    """The host token of the first table, read from the host link the console hands out.
+
+    The console is opened with the key as a Bearer header, so no console cookie is left behind.
+    """
+    return host_link_token(world, world.table_id)
 
 
 @pytest.fixture
@@ -150,6 +153,12 @@ def organiser_only(ok=200) -> dict:
     return {**dict.fromkeys(ROLES, 403), "anonymous": 401, "organiser": ok}
 
 
+def host_only(ok=200) -> dict:
+    """The host page: the token in the path is the credential; anything but this table's host
+    token (no token at all included) is a wrong host link: 403."""
+    return {**dict.fromkeys(ROLES, 403), "table_host": ok}
+
+
 @dataclass
 class Route:
     endpoint: str  # Flask endpoint name: ties the row to the url_map
@@ -158,13 +167,19 @@ class Route:
     allowed: dict
     body: object = None  # JSON body, or a function of the World
     form: object = None  # form fields (dict, or a function of the World): a screen's POST
+    query: object = None  # query string (dict, or a function of the World)
+    token_in_path: bool = False  # the credential is the {token} part of the path (host links)
+    fresh_insight: bool = False  # {insight} is a new one per request (merging uses it up)
 
-    def url(self, w: World) -> str:
+    def url(self, w: World, token=None) -> str:
         if callable(self.path):
             return self.path(w)
-        return self.path.format(
-            code=w.code, table=w.table_id, insight=w.insight_id, event=w.event_id
-        )
+        fields = {"code": w.code, "table": w.table_id, "insight": w.insight_id, "event": w.event_id}
+        if self.fresh_insight:
+            fields["insight"] = w.new_insight(text="Nog een keer luisteren")
+        if "{token}" in self.path:
+            fields["token"] = token or "geen-token"
+        return self.path.format(**fields)
 
     def send(self, w: World, token):
         kwargs = {}
@@ -172,7 +187,14 @@ class Route:
             kwargs["data"] = self.form(w) if callable(self.form) else self.form
         elif self.method not in ("GET", "DELETE"):
             kwargs["json"] = self.body(w) if callable(self.body) else (self.body or {})
+        if self.query is not None:
+            kwargs["query_string"] = self.query(w) if callable(self.query) else self.query
+        if self.token_in_path:
+            return w.call(self.method, self.url(w, token), None, **kwargs)
         return w.call(self.method, self.url(w), token, **kwargs)
+
+
+TAG_SET = {"name": "buurt", "kinds": [{"key": "idee", "nl": "Idee", "en": "Idea"}]}
 
 
 def post_body(w: World) -> dict:
@@ -221,8 +243,26 @@ ROUTES = [
         {"text": "Vertrouwen komt te voet."},
     ),
     Route("api.start_round", "POST", S + "/rounds", facilitator_only(201), {"minutes": 5}),
+    Route(
+        "api.update_round",
+        "PATCH",
+        S + "/rounds/current",
+        facilitator_only(),
+        {"minutes_added": 2},
+    ),
+    Route(
+        "api.merge",
+        "POST",
+        S + "/insights/{insight}/merge",
+        facilitator_only(),
+        lambda w: {"into": w.insight_id},
+        fresh_insight=True,
+    ),
     Route("api.spotlight", "PUT", S + "/spotlight", facilitator_only(), {"insight_id": None}),
     Route("api.session_stats", "GET", S + "/stats", public()),
+    Route("api.get_tag_sets", "GET", S + "/tag-sets", public()),
+    Route("api.put_tag_sets", "PUT", S + "/tag-sets", facilitator_only(), TAG_SET),
+    Route("api.reset_tag_sets", "DELETE", S + "/tag-sets", facilitator_only()),
     Route("api.export_session", "GET", S + "/export.csv", facilitator_only()),
     Route("api.create_event", "POST", "/api/v1/events", organiser_only(201), {"name": "Dag 2"}),
     Route("api.list_events", "GET", "/api/v1/events", organiser_only()),
@@ -251,6 +291,17 @@ ROUTES = [
     Route("wall.session_qr", "GET", "/qr/{code}.svg", public()),
     Route("wall.table_qr", "GET", "/qr/{code}/{table}.png", public()),
     Route("facilitator.console", "GET", "/f/{code}", facilitator_only()),
+    Route("facilitator.print_cards", "GET", "/f/{code}/cards", facilitator_only()),
+    Route("facilitator.cards_pdf", "GET", "/f/{code}/cards.pdf", facilitator_only()),
+    Route("facilitator.host", "GET", "/h/{code}/{table}/{token}", host_only(), token_in_path=True),
+    Route(
+        "facilitator.host",
+        "POST",
+        "/h/{code}/{table}/{token}",
+        host_only(302),
+        form={"host": "Ingrid", "text": "Samen inkopen werkt."},
+        token_in_path=True,
+    ),
     Route("organiser.index", "GET", "/o/", public()),
     Route("organiser.login", "POST", "/o/login", public(302), form={"token": "x"}),
     Route("organiser.logout", "POST", "/o/logout", public(302), form={}),
@@ -260,6 +311,23 @@ ROUTES = [
         "/o/sessions",
         organiser_only(302),
         form={"title": "Via het formulier", "language": "nl"},
+    ),
+    Route(
+        "organiser.create_event", "POST", "/o/events", organiser_only(302), form={"name": "Dag 3"}
+    ),
+    Route(
+        "organiser.assign_event",
+        "POST",
+        "/o/sessions/{code}/event",
+        organiser_only(302),
+        form=lambda w: {"event_id": str(w.event_id)},
+    ),
+    Route(
+        "organiser.download",
+        "GET",
+        "/o/download",
+        organiser_only(302),
+        query=lambda w: {"format": "csv", "session": w.code},
     ),
 ]
 NOT_ROUTES = {"static"}  # Flask's static files: public by nature
@@ -368,7 +436,14 @@ def test_organiser_cookie_signs_in_to_the_organiser_page(world):
     page = w.call("GET", "/o/").get_data(as_text=True)
     assert w.code in page
     assert w.call("POST", "/o/sessions", data={"title": "Met cookie"}).status_code == 302
+    assert w.call("POST", "/o/events", data={"name": "Dag 3"}).status_code == 302
+    event = {"event_id": str(w.event_id)}
+    assert w.call("POST", f"/o/sessions/{w.code}/event", data=event).status_code == 302
+    download = w.call("GET", "/o/download", query_string={"format": "csv", "event": w.event_id})
+    assert download.status_code == 302
+    assert w.call("GET", download.headers["Location"]).status_code == 200  # the export itself
     w.call("POST", "/o/logout", data={})
+    assert w.call("GET", "/o/download", query_string={"format": "csv"}).status_code == 401
     assert w.call("POST", "/o/sessions", data={"title": "Uitgelogd"}).status_code == 401
 
 
@@ -377,6 +452,57 @@ def test_a_facilitator_key_does_not_open_another_session(world):
     assert w.call("GET", f"/f/{w.other_code}", w.key).status_code == 403
     assert w.call("GET", f"/f/{w.other_code}?key={w.key}").status_code == 403
     assert w.call("GET", f"/f/{w.code}?key={w.key}").status_code == 302
+
+
+def host_link_token(w: World, table_id: int) -> str:
+    html = w.call("GET", f"/f/{w.code}", w.key).get_data(as_text=True)
+    marker = f"/h/{w.code}/{table_id}/"
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def test_a_host_link_opens_its_own_table_only(world):
+    """Bearer or ?host=, page or API: one table of one session, until the key changes."""
+    w = world
+    token = w.table_host
+    summary = "/api/v1/sessions/{code}/tables/{table}/summary"
+    own = summary.format(code=w.code, table=w.table_id)
+    other = summary.format(code=w.code, table=w.other_table_id)
+    body = {"text": "Vertrouwen komt te voet."}
+    assert w.call("PUT", own, query_string={"host": token}, json=body).status_code == 200
+    assert w.call("PUT", other, token, json=body).status_code == 403
+    assert w.call("PUT", other, query_string={"host": token}, json=body).status_code == 403
+    assert w.call("GET", f"/h/{w.code}/{w.other_table_id}/{token}").status_code == 403
+    other_tables = w.api("GET", f"/sessions/{w.other_code}")["tables"]
+    assert w.call("GET", f"/h/{w.other_code}/{other_tables[0]['id']}/{token}").status_code == 403
+    # A host token is no facilitator key, not even for its own table.
+    table = f"/api/v1/sessions/{w.code}/tables/{w.table_id}"
+    assert w.call("PATCH", table, token, json={"name": "Gekaapt"}).status_code == 403
+    assert w.call("GET", f"/f/{w.code}?key={token}").status_code == 403
+    w.api("POST", f"/sessions/{w.code}/facilitator-key", w.key, 200)
+    assert w.call("GET", f"/h/{w.code}/{w.table_id}/{token}").status_code == 403
+    assert w.call("PUT", own, token, json=body).status_code == 403
+
+
+def test_a_host_link_dies_with_its_table(world):
+    """A deleted table's host link must not open the table that gets its id next (SQLite reuses
+    the id of the last row)."""
+    w = world
+    table = w.new_table()
+    token = host_link_token(w, table)
+    assert w.call("GET", f"/h/{w.code}/{table}/{token}").status_code == 200
+    w.api("DELETE", f"/sessions/{w.code}/tables/{table}", w.key, 204)
+    successor = w.new_table()
+    assert w.call("GET", f"/h/{w.code}/{successor}/{token}").status_code == 403
+    put = w.call(
+        "PUT",
+        f"/api/v1/sessions/{w.code}/tables/{successor}/summary",
+        token,
+        json={"text": "Overgenomen"},
+    )
+    assert put.status_code == 403
+    fresh = host_link_token(w, successor)
+    assert w.call("GET", f"/h/{w.code}/{successor}/{fresh}").status_code == 200
 
 
 # --- Socket.IO ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The domain's tables: Event, Session, Table, Participant, Insight, Vote, TableSummary."""
 
+import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -108,6 +109,11 @@ class Table(db.Model):
     host: Mapped[str] = mapped_column(db.String(120), default="")
     colour: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
+    # Part of the host link's signed scope: a table that gets a deleted table's id (SQLite reuses
+    # the last id) must not open for that table's old host link. NULL for tables made before it.
+    host_nonce: Mapped[str | None] = mapped_column(
+        db.String(16), default=lambda: secrets.token_hex(6)
+    )
 
     session: Mapped[Session] = relationship(back_populates="tables")
     summary: Mapped["TableSummary | None"] = relationship(cascade="all, delete-orphan")

@@ -825,7 +825,14 @@ def host_token(session: Session, table: Table) -> str:
 
     It carries a fragment of the facilitator key's hash, so rotating the key revokes host links too.
     """
-    return host_serializer().dumps([session.id, table.id, session.facilitator_key_hash[:12]])
+    return host_serializer().dumps(host_scope(session, table))
+
+
+def host_scope(session: Session, table: Table) -> list:
+    """What a host token signs: the table (with its nonce, so a reused id is another table) and
+    a fragment of the facilitator key's hash. Tables made before the nonce keep the old scope."""
+    scope = [session.id, table.id, session.facilitator_key_hash[:12]]
+    return [*scope, table.host_nonce] if table.host_nonce else scope
 
 
 def table_for_host(session: Session, table_id, token: str | None) -> Table:
@@ -839,7 +846,7 @@ def table_for_host(session: Session, table_id, token: str | None) -> Table:
         scope = host_serializer().loads(token)
     except BadSignature:
         scope = None
-    if scope != [session.id, table.id, session.facilitator_key_hash[:12]]:
+    if scope != host_scope(session, table):
         raise Forbidden(
             "This host link is not valid for this table (any more).", code="wrong_host_token"
         )
