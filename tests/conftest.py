@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import uuid
+from hashlib import sha1
 from pathlib import Path
 
 import pytest
@@ -107,8 +108,10 @@ class LiveServer:
             "ORGANISER_TOKEN": ORGANISER_TOKEN,
             "SECRET_KEY": "test-secret-key",
             **({"REDIS_URL": TEST_REDIS_URL} if TEST_REDIS_URL else {}),
-            # Its own channel: test runs sharing one Redis must not hear each other's sessions.
-            "SOCKETIO_CHANNEL": f"aantafel-test-{uuid.uuid4().hex[:8]}",
+            # One channel per database: servers sharing a database hear each other, while other
+            # test runs on the same Redis (whose session ids repeat) stay out.
+            "SOCKETIO_CHANNEL": "aantafel-test-"
+            + sha1(self.database_url.encode()).hexdigest()[:12],
             **(extra_env or {}),
         }
         self.process = None

@@ -226,6 +226,7 @@ def measure_latency(url, code, tables, tokens, posts_per_phone, interval):
 
     def run(n, phone):
         table = tables[n % len(tables)]
+        time.sleep(n * interval / len(phones))  # staggered: a steady pace, not bursts of 20
         for _ in range(posts_per_phone):
             body = post_body(table, f"Telefoon {n} meldt zich")
             with lock:

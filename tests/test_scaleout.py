@@ -25,11 +25,8 @@ pytestmark = [
 def servers(tmp_path_factory):
     """Process A migrates the fresh database; process B starts on it with MIGRATE_ON_START=0."""
     tmp = tmp_path_factory.mktemp("scaleout")
-    # A channel of their own: other test runs may share this Redis, and session ids repeat
-    # across their databases.
-    channel = {"SOCKETIO_CHANNEL": f"aantafel-test-{uuid.uuid4().hex[:8]}"}
-    a = LiveServer(tmp, extra_env=channel).start()
-    b = LiveServer(tmp, extra_env={**channel, "MIGRATE_ON_START": "0"}, database_url=a.database_url)
+    a = LiveServer(tmp).start()
+    b = LiveServer(tmp, extra_env={"MIGRATE_ON_START": "0"}, database_url=a.database_url)
     try:
         b.start()
         yield a, b

@@ -52,6 +52,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         message_queue=app.config["REDIS_URL"],
         channel=app.config["SOCKETIO_CHANNEL"],
         max_http_buffer_size=16 * 1024,
+        # One client's events are handled one after another, never in parallel: a flooding
+        # socket then holds at most one greenlet and one database connection, and cannot queue
+        # a hundred handlers ahead of everyone else's posts (tests/test_abuse.py flood test).
+        async_handlers=False,
         # PUBLIC_URL's origin and same-origin; any other Origin is refused (ENGINEERING.md).
         cors_allowed_origins=security.socket_origin_check(
             app.config["PUBLIC_URL"], app.config.get("SOCKET_ORIGINS", ())

@@ -142,6 +142,10 @@ def handler(event: str):
                 return answer
             finally:
                 db.session.remove()
+                # Let the greenlets waiting for the database connection in first: a client with
+                # a full buffer of events would otherwise take it back at once, and on SQLite's
+                # single connection starve everyone else's posts.
+                socketio.sleep(0)
 
         wrapped.__name__ = function.__name__
         return socketio.on(event)(wrapped)
