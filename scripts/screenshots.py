@@ -79,7 +79,10 @@ def main(out: Path) -> None:
         server = LiveServer(Path(tmp)).start()
         try:
             api = Api(server.url)
-            created = api.create_session()
+            event = api.call(
+                "POST", "/events", ORGANISER_TOKEN, 201, json={"name": "Energy-Up 2026"}
+            ).json()
+            created = api.create_session(event_id=event["id"])
             code, tables = created["code"], created["tables"]
             api.call(
                 "POST",
@@ -118,6 +121,16 @@ def shoot(server, created, out: Path) -> None:
         wall.wait_for_selector('#connection[data-status="online"]')
         wall.wait_for_timeout(800)
         wall.screenshot(path=str(out / "wall.png"))
+        Api(server.url).call(
+            "PATCH",
+            f"/sessions/{created['code']}",
+            created["facilitator_key"],
+            200,
+            json={"settings": {"wall_theme": "light"}},
+        )
+        wall.wait_for_selector("body.theme-light")
+        wall.wait_for_timeout(300)
+        wall.screenshot(path=str(out / "wall-light.png"))
 
         phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
         phone.goto(created["tables"][0]["join_url"])

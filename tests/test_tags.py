@@ -224,3 +224,9 @@ def test_wall_view_and_sort_settings(room):
     )
     assert api.call("PATCH", path, key, json={"settings": {"wall_sort": "loud"}}).status_code == 422
     assert api.call("PATCH", path, key, json={"settings": {"wall_view": "map"}}).status_code == 422
+    theme = api.call("PATCH", path, key, 200, json={"settings": {"wall_theme": "light"}})
+    assert theme.json()["settings"]["wall_theme"] == "light"
+    refused = api.call("PATCH", path, key, json={"settings": {"wall_theme": "neon"}})
+    assert refused.status_code == 422 and refused.json()["error"]["allowed"] == ["dark", "light"]
+    wall = api.client.get(f"/w/{created['code']}").get_data(as_text=True)
+    assert 'class="page-wall theme-light"' in wall

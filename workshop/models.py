@@ -53,6 +53,7 @@ DEFAULT_SETTINGS = {
     "wall_view": "tables",
     "rotation_hint": False,  # World Café: "move to the next table" when a round's time is up
     "wall_sort": "newest",
+    "wall_theme": "dark",  # "light" for a bright room or a weak projector
 }
 
 

@@ -39,6 +39,7 @@ TRANSITIONS = {
 }
 WALL_VIEWS = ("tables", "perspectives", "compass", "stats", "summaries", "mix")
 WALL_SORTS = ("newest", "votes")
+WALL_THEMES = ("dark", "light")
 
 
 # --- validation helpers -------------------------------------------------------------------------
@@ -310,6 +311,8 @@ def update_settings(session: Session, changes: dict) -> Session:
             raise Invalid("Unknown wall view.", field=name, allowed=list(WALL_VIEWS))
         if name == "wall_sort" and value not in WALL_SORTS:
             raise Invalid("Unknown wall sort order.", field=name, allowed=list(WALL_SORTS))
+        if name == "wall_theme" and value not in WALL_THEMES:
+            raise Invalid("Unknown wall theme.", field=name, allowed=list(WALL_THEMES))
         settings[name] = value
     revealing = session.setting("silent") and not settings["silent"]
     session.settings = settings

@@ -1,5 +1,5 @@
 // The console's wall view switcher (templates/partials/view_switcher.html): one click sets the
-// `wall_view` or `wall_sort` setting through the API; every wall follows over Socket.IO.
+// `wall_view`, `wall_sort` or `wall_theme` setting through the API; every wall follows over Socket.IO.
 import { pageData } from "./live.js";
 
 const panel = document.getElementById("view-switcher");
@@ -13,6 +13,9 @@ if (panel) {
     }
     for (const button of panel.querySelectorAll("[data-wall-sort]")) {
       button.setAttribute("aria-pressed", String(button.dataset.wallSort === (settings.wall_sort || "newest")));
+    }
+    for (const button of panel.querySelectorAll("[data-wall-theme]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.wallTheme === (settings.wall_theme || "dark")));
     }
   };
 
@@ -33,9 +36,10 @@ if (panel) {
   }
 
   panel.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-wall-view], [data-wall-sort]");
+    const button = event.target.closest("[data-wall-view], [data-wall-sort], [data-wall-theme]");
     if (!button) return;
     if (button.dataset.wallView) change({ wall_view: button.dataset.wallView });
+    else if (button.dataset.wallTheme) change({ wall_theme: button.dataset.wallTheme });
     else change({ wall_sort: button.dataset.wallSort });
   });
   show(data.state.settings || {});
