@@ -2,9 +2,11 @@
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from flask import render_template_string
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,3 +35,13 @@ def test_pages_speak_the_chosen_language(client, api_client):
     assert "Welcome to the table" in english and 'lang="en"' in english
     remembered = client.get(f"/w/{created['code']}").get_data(as_text=True)
     assert "Scan and join" in remembered  # the choice is kept in a cookie
+
+
+def test_numbers_and_dates_follow_the_language(app):
+    """Big counts on the wall and dates on the organiser page read as the room writes them."""
+    when = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)
+    page = "{{ 1200 | number }} · {{ when | dateformat('medium') }}"
+    with app.test_request_context("/?lang=nl"):
+        assert render_template_string(page, when=when) == "1.200 · 25 nov 2026"
+    with app.test_request_context("/?lang=en"):
+        assert render_template_string(page, when=when) == "1,200 · Nov 25, 2026"

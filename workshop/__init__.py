@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -75,6 +76,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.after_request(security_headers)
     app.after_request(remember_language)
     app.context_processor(template_globals)
+    # Numbers as the reader's language writes them (1.200 in Dutch, 1,200 in English).
+    app.add_template_filter(format_number, "number")
     trust_proxy_headers(app)
     return app
 

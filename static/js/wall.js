@@ -9,6 +9,7 @@ const context = { kinds: data.kinds, perspectives: data.perspectives, strings: d
 let settings = data.state.settings;
 let tableIds = data.state.tables.map((t) => t.id).join(",");
 
+const number = new Intl.NumberFormat(document.documentElement.lang).format; // 1.200 in Dutch
 const column = (tableId) => document.querySelector(`.wall-column[data-table-id="${tableId}"]`);
 const cardOf = (id) => document.querySelector(`.insight[data-id="${id}"]`);
 
@@ -28,12 +29,12 @@ function refreshCounts() {
   for (const section of document.querySelectorAll(".wall-column")) {
     const n = section.querySelectorAll(".insight").length;
     if (!settings.silent) {
-      section.querySelector("[data-table-count]").textContent = n;
+      section.querySelector("[data-table-count]").textContent = number(n);
       total += n;
     }
     section.querySelector("[data-empty]").hidden = n > 0 || settings.silent;
   }
-  if (!settings.silent) document.getElementById("count-insights").textContent = total;
+  if (!settings.silent) document.getElementById("count-insights").textContent = number(total);
 }
 
 function showInsight(payload) {
@@ -59,10 +60,10 @@ function showInsight(payload) {
 
 function showSilentCounts(counts) {
   if (!counts || !counts.tables) return;
-  document.getElementById("count-insights").textContent = counts.insights;
+  document.getElementById("count-insights").textContent = number(counts.insights);
   for (const [tableId, n] of Object.entries(counts.tables)) {
     const el = column(tableId)?.querySelector("[data-table-count]");
-    if (el && settings.silent) el.textContent = n;
+    if (el && settings.silent) el.textContent = number(n);
   }
 }
 
