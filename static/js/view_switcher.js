@@ -7,15 +7,20 @@ if (panel) {
   const data = pageData();
   const errorBox = panel.querySelector("[data-view-error]");
 
+  // Each button group sets one setting: data attribute -> [setting, its default].
+  const choices = {
+    wallView: ["wall_view", "tables"],
+    wallSort: ["wall_sort", "newest"],
+    wallTheme: ["wall_theme", "dark"],
+  };
+  const buttons = "[data-wall-view], [data-wall-sort], [data-wall-theme]";
+  const choiceOf = (button) => Object.keys(choices).find((attribute) => attribute in button.dataset);
+
   const show = (settings) => {
-    for (const button of panel.querySelectorAll("[data-wall-view]")) {
-      button.setAttribute("aria-pressed", String(button.dataset.wallView === (settings.wall_view || "tables")));
-    }
-    for (const button of panel.querySelectorAll("[data-wall-sort]")) {
-      button.setAttribute("aria-pressed", String(button.dataset.wallSort === (settings.wall_sort || "newest")));
-    }
-    for (const button of panel.querySelectorAll("[data-wall-theme]")) {
-      button.setAttribute("aria-pressed", String(button.dataset.wallTheme === (settings.wall_theme || "dark")));
+    for (const button of panel.querySelectorAll(buttons)) {
+      const attribute = choiceOf(button);
+      const [setting, fallback] = choices[attribute];
+      button.setAttribute("aria-pressed", String(button.dataset[attribute] === (settings[setting] || fallback)));
     }
   };
 
@@ -36,11 +41,10 @@ if (panel) {
   }
 
   panel.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-wall-view], [data-wall-sort], [data-wall-theme]");
+    const button = event.target.closest(buttons);
     if (!button) return;
-    if (button.dataset.wallView) change({ wall_view: button.dataset.wallView });
-    else if (button.dataset.wallTheme) change({ wall_theme: button.dataset.wallTheme });
-    else change({ wall_sort: button.dataset.wallSort });
+    const attribute = choiceOf(button);
+    change({ [choices[attribute][0]]: button.dataset[attribute] });
   });
   show(data.state.settings || {});
 }

@@ -82,8 +82,9 @@ function applySession(state) {
   const authorsChanged = settings.hide_authors !== state.settings.hide_authors;
   settings = state.settings;
   document.querySelector(".wall").dataset.view = settings.wall_view;
-  const theme = settings.wall_theme === "light" ? "light" : "dark";
-  document.body.classList.replace(theme === "light" ? "theme-dark" : "theme-light", `theme-${theme}`);
+  const light = settings.wall_theme === "light";
+  document.body.classList.toggle("theme-light", light);
+  document.body.classList.toggle("theme-dark", !light);
   document.querySelectorAll("[data-silent]").forEach((el) => (el.hidden = !settings.silent));
   if (settings.silent) showSilentCounts(state.counts);
   if (authorsChanged) live.resync(0);

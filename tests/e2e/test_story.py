@@ -146,7 +146,8 @@ def test_the_whole_session_from_organiser_to_report(live_server, api, page_for):
 
     # A bright room: the console switches the wall to its light theme, live.
     console.click('[data-wall-theme="light"]')
-    wall.wait_for_selector("body.theme-light")
+    wall.wait_for_selector("body.theme-light:not(.theme-dark)")
+    console.locator('[data-wall-theme="light"][aria-pressed="true"]').wait_for()
     screenshot(wall, "story-4-wall-light")
     screenshot(console, "story-5-console")
 
