@@ -305,9 +305,9 @@ def sockets(live_server):
     """Open socket clients against the live server; all are closed after the test."""
     opened = []
 
-    def connect(code, role="wall", token=None, server=None):
+    def connect(code, role="wall", token=None, server=None, headers=None):
         client = SocketClient(
-            (server or live_server).url, {"session": code, "role": role, "token": token}
+            (server or live_server).url, {"session": code, "role": role, "token": token}, headers
         )
         opened.append(client)
         return client

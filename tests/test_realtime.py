@@ -149,6 +149,16 @@ def test_state_and_round_changes_reach_everyone(room, sockets, api):
         client.wait_for("session:update", lambda s: s.get("state") == "paused")
     refused = phone_socket.call("insight:post", post_body(tables[0]["id"]))
     assert refused["error"]["code"] == "session_not_open"
+    # A phone reads the refusal in its page's language: the session's (nl), or the one it chose.
+    assert (
+        refused["error"]["message"]
+        == "De sessie is gepauzeerd; je tekst blijft bewaard tot ze weer opent."
+    )
+    english = sockets(code, "participant", phone["token"], headers={"Cookie": "lang=en"})
+    refused = english.call("insight:post", post_body(tables[0]["id"]))
+    assert (
+        refused["error"]["message"] == "The session is paused; your text is kept until it reopens."
+    )
 
 
 def test_votes_over_the_socket(room, sockets, api):

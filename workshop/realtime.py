@@ -3,6 +3,7 @@
 from collections import Counter, defaultdict
 
 from flask import request
+from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room
 
 from . import broadcast, payloads, ratelimit, sessions
@@ -10,6 +11,7 @@ from .errors import DomainError, Forbidden, NotFound, RateLimited
 from .extensions import db, socketio
 from .ratelimit import socket_events, socket_strikes
 from .security import normalise_join_code
+from .tags import LANGUAGES
 
 # Per process: which socket is whom. A socket's rooms live in python-socketio itself.
 connections: dict[str, tuple[int, payloads.Viewer]] = {}
@@ -137,6 +139,8 @@ def handler(event: str):
             except DomainError as error:
                 db.session.rollback()
                 answer = {"ok": False, "error": error.as_dict()}
+                if viewer is not None and viewer.role == "participant":
+                    answer["error"]["message"] = in_phone_language(error.message, session_id)
                 if isinstance(error, RateLimited):
                     answer["error"]["retry_after"] = error.extra.get("retry_after", 1)
                 return answer
@@ -151,6 +155,17 @@ def handler(event: str):
         return socketio.on(event)(wrapped)
 
     return decorate
+
+
+def in_phone_language(message: str, session_id: int) -> str:
+    """A phone shows its error acks to a person: in the language of its page (the `lang` cookie,
+    else the session's). Walls, consoles and tools keep the English text of the API."""
+    language = request.cookies.get("lang")
+    if language not in LANGUAGES:
+        session = db.session.get(sessions.Session, session_id)
+        language = session.language if session else "en"
+    with force_locale(language):
+        return gettext(message)
 
 
 def still_facilitator(session_id: int) -> bool:

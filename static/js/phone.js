@@ -148,7 +148,7 @@ async function flush() {
         } else if (["session_not_open", "rate_limited"].includes(ack.error.code)) {
           // Paused, closed or too fast: the text stays in the outbox and goes when it may.
           showPending(item, "waiting");
-          if (ack.error.code === "session_not_open") showBanner(ack.error.message);
+          if (ack.error.code === "session_not_open") showBanner(data.strings[sessionState] || ack.error.message);
           waitMs = Math.max(retryDelay, (ack.error.retry_after || 0) * 1000);
           break;
         } else {
