@@ -2,7 +2,7 @@
 
 from collections import Counter, defaultdict
 
-from flask import request
+from flask import g, request
 from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room
 
@@ -11,7 +11,6 @@ from .errors import DomainError, Forbidden, NotFound, RateLimited
 from .extensions import db, socketio
 from .ratelimit import socket_events, socket_strikes
 from .security import normalise_join_code
-from .tags import LANGUAGES
 
 # Per process: which socket is whom. A socket's rooms live in python-socketio itself.
 connections: dict[str, tuple[int, payloads.Viewer]] = {}
@@ -158,13 +157,13 @@ def handler(event: str):
 
 
 def in_phone_language(message: str, session_id: int) -> str:
-    """A phone shows its error acks to a person: in the language of its page (the `lang` cookie,
-    else the session's). Walls, consoles and tools keep the English text of the API."""
-    language = request.cookies.get("lang")
-    if language not in LANGUAGES:
-        session = db.session.get(sessions.Session, session_id)
-        language = session.language if session else "en"
-    with force_locale(language):
+    """A phone shows its error acks to a person: in the language of its page, chosen by the same
+    rule as the page (`select_locale`). Walls, consoles and tools keep the English text of the API."""
+    from . import select_locale
+
+    session = db.session.get(sessions.Session, session_id)
+    g.session_language = session.language if session else None
+    with force_locale(select_locale()):
         return gettext(message)
 
 
