@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
-from . import config, ratelimit, security
+from . import catalogues, config, ratelimit, security
 from .errors import DomainError
 from .extensions import babel, csrf, db, migrate, socketio
 
@@ -39,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    catalogues.compile_stale()  # before the first page: `python app.py` speaks Dutch too
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     # Import the socket handlers BEFORE init_app: Flask-SocketIO keeps handlers declared while it
