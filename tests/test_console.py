@@ -115,7 +115,7 @@ def test_extend_and_stop_the_round(room):
     sessions.update_round(session, {"minutes_added": 1})
     left = session.round_ends_at - datetime.now(UTC)
     assert timedelta(seconds=55) < left <= timedelta(minutes=1)
-    assert session.round_number == 2 and session.round_title == "Oplossingen"
+    assert session.round_number == 1 and session.round_title == "Oplossingen"
 
 
 def test_a_round_without_timer_gets_one_when_extended(room):
@@ -148,11 +148,11 @@ def test_bad_round_changes_are_refused(room, body, error):
     assert session.round_ends_at == ends
 
 
-def test_a_round_cannot_be_extended_before_the_first_one(ctx):
+def test_a_round_cannot_be_extended_before_the_session_opens(ctx):
     session = session_in("draft")
     with pytest.raises(Conflict) as refused:
         sessions.update_round(session, {"minutes_added": 5})
-    assert refused.value.code == "no_round"
+    assert refused.value.code == "session_not_open"
 
 
 def test_extending_is_capped_at_ten_hours(room):
@@ -360,7 +360,7 @@ def test_round_endpoint(http_room):
     extended = api.call(
         "PATCH", f"/sessions/{code}/rounds/current", key, 200, json={"minutes_added": 5}
     ).json()
-    assert extended["number"] == started["number"] == 2
+    assert extended["number"] == started["number"] == 1
     delta = datetime.fromisoformat(extended["ends_at"]) - datetime.fromisoformat(started["ends_at"])
     assert delta == timedelta(minutes=5)
     stopped = api.call("PATCH", f"/sessions/{code}/rounds/current", key, 200, json={"stop": True})
@@ -581,7 +581,7 @@ def test_state_round_and_settings_reach_every_screen(api, live_room):
         screen.wait_for("session:update", lambda s: (s.get("settings") or {}).get("rotation_hint"))
         screen.wait_for("round:update", lambda r: r["ends_at"] == extended["ends_at"])
         got = screen.wait_for("round:update", lambda r: r["ends_at"] == stopped["ends_at"])
-        assert got == {"number": 2, "title": "", "ends_at": stopped["ends_at"]}, name
+        assert got == {"number": 1, "title": "", "ends_at": stopped["ends_at"]}, name
 
 
 def test_moderation_reaches_wall_phone_and_the_other_facilitator(api, live_room):
@@ -701,3 +701,43 @@ def test_rotating_the_key_revokes_facilitator_sockets(api, live_room, sockets):
     fresh = sockets(code, "facilitator", new_key)
     found = fresh.call("resync", {"since": 0})["insights"]
     assert any(i.get("text") == "Geheim tot goedkeuring." for i in found)
+
+
+# --- rounds in a real room (issue 14, item 3) ----------------------------------------------------
+
+
+def test_the_first_round_start_after_opening_is_round_one(http_room):
+    """Round 1 starts without a timer on opening; the first "start round" gives it title and
+    timer, so the harvest never shows an empty round 1 next to a "Ronde 2"."""
+    api, created, code, key, (eva, _) = http_room
+    first = api.call(
+        "POST", f"/sessions/{code}/rounds", key, 201, json={"title": "Verkennen", "minutes": 10}
+    ).json()
+    assert first["number"] == 1 and first["title"] == "Verkennen" and first["ends_at"]
+    again = api.call("POST", f"/sessions/{code}/rounds", key, 201, json={"minutes": 5}).json()
+    assert again["number"] == 1  # still empty: the same round, a new timer
+    posted = api.post(code, eva["token"], created["tables"][0]["id"]).json()
+    assert posted["round"] == 1
+    second = api.call("POST", f"/sessions/{code}/rounds", key, 201, json={"title": "Oplossen"})
+    assert second.json()["number"] == 2
+    harvest = api.call("GET", f"/sessions/{code}/export.json", key, 200).json()
+    assert [r["number"] for r in harvest["sessions"][0]["rounds"]] == [1, 2]
+    assert harvest["sessions"][0]["rounds"][0]["insights"] == 1
+
+
+def test_a_closed_session_refuses_round_changes_and_stops_the_timer(api, live_room):
+    created, code, key, table, eva, bram, screens = live_room
+    api.call("POST", f"/sessions/{code}/rounds", key, 201, json={"minutes": 10})
+    screens["wall"].wait_for("round:update", lambda r: r["ends_at"])
+    patch(api, code, key, "", {"state": "closed"})
+    for name, screen in screens.items():
+        stopped = screen.wait_for("round:update", lambda r: r["ends_at"] is None)
+        assert stopped["number"] == 1, name
+    for method, path, body in (
+        ("POST", "/rounds", {"minutes": 5}),
+        ("PATCH", "/rounds/current", {"minutes_added": 5}),
+        ("PATCH", "/rounds/current", {"stop": True}),
+    ):
+        refused = api.call(method, f"/sessions/{code}{path}", key, 409, json=body).json()
+        assert refused["error"]["code"] == "session_not_open"
+    assert api.call("GET", f"/sessions/{code}").json()["round"]["ends_at"] is None

@@ -215,8 +215,12 @@ def test_spotlight_only_for_visible_insights(room):
 
 def test_rounds_carry_an_end_time_and_tag_new_insights(room):
     session, _, participant = room
-    sessions.start_round(session, {"title": "Ronde 2", "minutes": 10})
-    assert session.round_number == 2 and session.round_ends_at is not None
+    sessions.start_round(session, {"title": "Verkennen", "minutes": 10})
+    assert session.round_number == 1 and session.round_ends_at is not None
+    insight, _ = post(session, participant)
+    assert insight.round == 1
+    sessions.start_round(session, {"title": "Oplossingen", "minutes": 10})
+    assert session.round_number == 2 and session.round_title == "Oplossingen"
     insight, _ = post(session, participant)
     assert insight.round == 2
     with pytest.raises(Invalid):

@@ -281,9 +281,13 @@ def change_state(session: Session, state: str) -> Session:
     first_open = target == SessionState.OPEN and session.round_number == 0
     if first_open:
         session.round_number = 1
+    # Closing ends the round: no timer keeps counting down on the wall of a finished session.
+    stop_timer = target in (SessionState.CLOSED, SessionState.ARCHIVED) and session.round_ends_at
+    if stop_timer:
+        session.round_ends_at = None
     db.session.commit()
     broadcast.session_changed(session)
-    if first_open:
+    if first_open or stop_timer:
         broadcast.round_changed(session)
     return session
 
@@ -336,14 +340,30 @@ def reveal_withheld(session: Session) -> None:
         broadcast.insight_changed(session, insight, was_public=False)
 
 
+def require_running(session: Session) -> None:
+    """Rounds change only while the session runs (open or paused), as the console offers."""
+    if session.state not in (SessionState.OPEN, SessionState.PAUSED):
+        raise Conflict(session_not_open_message(session), code="session_not_open")
+
+
+def round_is_empty(session: Session) -> bool:
+    return not db.session.scalar(
+        select(func.count(Insight.id)).filter_by(session_id=session.id, round=session.round_number)
+    )
+
+
 def start_round(session: Session, data: dict) -> Session:
+    """Start the next round; while the current one holds no insight yet, give it the title and
+    timer instead, so the first "start round" after opening is round 1 (DESIGN section 10)."""
     title = text_field(data, "title", max_length=200, required=False) or ""
     minutes = data.get("minutes")
     if minutes is not None and (
         not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 0 < minutes <= 600
     ):
         raise Invalid("Field 'minutes' must be a number from 0 to 600.", field="minutes")
-    session.round_number += 1
+    require_running(session)
+    if session.round_number == 0 or not round_is_empty(session):
+        session.round_number += 1
     session.round_title = title
     session.round_ends_at = datetime.now(UTC) + timedelta(minutes=minutes) if minutes else None
     db.session.commit()
@@ -730,6 +750,7 @@ MAX_ROUND_MINUTES = 600
 
 def update_round(session: Session, data: dict) -> Session:
     """Extend the current round's timer by some minutes, or stop the round now (time is up)."""
+    require_running(session)
     if session.round_number == 0:
         raise Conflict("No round has started yet; open the session first.", code="no_round")
     if not set(data) & {"minutes_added", "stop"}:
