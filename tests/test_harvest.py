@@ -364,13 +364,15 @@ def test_markdown_report_reads_like_an_event_report(known):
     first = tables["Representatie van bewoners"]
     assert any(t.startswith("Vraag: Wie spreekt er namens de wijk") for _, t in first)
     parts = sections(first, "h3")
-    assert squash(parts["Samenvatting van de tafel"][0][1]) == squash(
-        'Vertrouwen komt te voet; "luisteren" eerst. Tweede regel 🌱'
-    )
-    quotes = [t for tag, t in parts["Meest herkend"] if tag == "p"]
-    assert [squash(q) for q in quotes[0::2]] == [squash(f"“{t}”") for t in TEXTS[:3]]
-    assert quotes[1] == "— Joost, Gemeente · 3× herkend"
-    assert quotes[5] == "— een deelnemer, Netbeheerder · 1× herkend"
+    summary = [text for tag, text in parts["Samenvatting van de tafel"] if tag == "p"]
+    assert summary == ['Vertrouwen komt te voet; "luisteren" eerst.', "Tweede regel 🌱"]
+    quotes = " ".join(t for tag, t in parts["Meest herkend"] if tag == "p")
+    credits = re.split(r" ?— ", quotes)
+    assert [squash(q) for q in credits[0:1]] == [squash(f"“{TEXTS[0]}”")]
+    assert credits[1].startswith("Joost, Gemeente · 3× herkend “Regel één")
+    assert credits[3].startswith("een deelnemer, Netbeheerder · 1× herkend")
+    for text in TEXTS[:3]:  # each line of a quote its own paragraph: all there, in order
+        assert squash(text.replace("\n", " ")) in squash(quotes)
     groups = sections(parts["Inzichten per perspectief"], "h4")
     assert list(groups) == ["De overstap is betaalbaar en financierbaar", "Zonder perspectief"]
     rest = groups["De overstap is betaalbaar en financierbaar"][0][1]
@@ -379,8 +381,11 @@ def test_markdown_report_reads_like_an_event_report(known):
     )
     assert squash(groups["Zonder perspectief"][0][1]).startswith(squash(TEXTS[7]))
     second = sections(tables["Gespikkeld bezit"], "h4")
-    for perspective in ("Bewoners doen mee", "Het fossielvrije energienetwerk is betrouwbaar"):
-        assert squash(second[perspective][0][1]).startswith(squash(TEXTS[4]))  # under each
+    # Listed once, under its first perspective, the other one named in its details.
+    assert squash(second["Bewoners doen mee"][0][1]).startswith(squash(TEXTS[4]))
+    assert squash(second["Bewoners doen mee"][0][1]).endswith("ook: Energienetwerk)")
+    assert "Het fossielvrije energienetwerk is betrouwbaar" not in second
+    assert sum(squash(TEXTS[4]) in squash(text) for _, text in blocks) == 1
     assert not any(squash(TEXTS[6]) in squash(text) for _, text in blocks)  # hidden stays out
     assert ("p", "Aan deze tafel zijn (nog) geen inzichten gedeeld.") in tables[
         "Particulieren in de wijkaanpak"
@@ -400,7 +405,8 @@ def test_docx_report_holds_the_texts_and_the_coverage_chart(known):
     assert quotes == [f"“{t}”" for t in TEXTS[:3]]  # exact, the line break included
     bullets = [t for style, t in paragraphs if style == "List Bullet"]
     assert bullets[0] == TEXTS[3] + "  (Tip · een deelnemer, Woningcorporatie · 1× herkend)"
-    assert sum(t.startswith(TEXTS[4]) for t in bullets) == 2  # two perspectives, two places
+    assert sum(t.startswith(TEXTS[4]) for t in bullets) == 1  # two perspectives, listed once
+    assert next(t for t in bullets if t.startswith(TEXTS[4])).endswith("ook: Energienetwerk)")
     assert not any(TEXTS[6] in t for _, t in paragraphs)
     assert document.core_properties.title == session.title
     (picture,) = document.inline_shapes
@@ -502,3 +508,86 @@ def test_organiser_page_lists_events_and_offers_every_download(client, api_clien
 def test_organiser_forms_need_the_token(client):
     assert client.post("/o/events", data={"name": "x"}).status_code == 401
     assert client.get("/o/download?format=csv&session=ABCDEF").status_code == 401
+
+
+# --- a real room's report (issue 14 items 6, 11; issue 13 item 7) ---------------------------------
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_markdown_lists_each_insight_once_and_writes_no_backslash_breaks(known):
+    session, _, _ = known
+    markdown = export(session, "md").decode("utf-8")
+    assert not [line for line in markdown.splitlines() if re.search(r"(?<!\\)\\$", line)]
+    blocks = Blocks(MarkdownIt("commonmark").enable("table").render(markdown)).blocks
+    by_perspective = {}
+    for table in session.tables:
+        parts = sections(sections(blocks, "h2").get(table.name, []), "h3")
+        by_perspective[table.name] = [
+            t for tag, t in parts.get("Inzichten per perspectief", []) if tag == "li"
+        ]
+    listed = [text for items in by_perspective.values() for text in items]
+    # 7 visible insights, 3 of them quoted as most recognised: 4 bullets, each one once.
+    assert len(listed) == 4
+    for text in (TEXTS[3], TEXTS[4], TEXTS[5], TEXTS[7]):
+        assert sum(squash(text.replace("\n", " ")) in squash(t) for t in listed) == 1
+    # The coverage overview still counts an insight under each of its perspectives.
+    coverage = [t for tag, t in sections(blocks, "h2")["Perspectiefdekking"] if tag == "td"]
+    assert coverage[7:14] == ["Gespikkeld bezit", "1", "1", "–", "–", "–", "1"]
+
+
+OWN_TAG_SET = {
+    "name": "Buurtgesprek",
+    "kinds": [{"key": "idee", "nl": "Idee", "en": "Idea"}],
+    "perspectives": [
+        {"key": "wonen", "nl": "Wonen en woonlasten", "en": "Housing", "short_nl": "Wonen"},
+        {"key": "groen", "nl": "Groen en klimaat", "en": "Green", "short_nl": "Groen"},
+        {"key": "samen", "nl": "Samen doen", "en": "Together", "short_nl": "Samen"},
+    ],
+}
+
+
+def test_a_session_with_its_own_tag_set_keeps_every_insight_in_the_report(ctx):
+    session, _ = sessions.create_session("Buurtgesprek", "nl", "wijkaanpak")
+    sessions.set_tag_set(session, OWN_TAG_SET)
+    sessions.change_state(session, "open")
+    table = session.tables[0]
+    person = sessions.join(session, {"name": "Sanne", "table_id": table.id})[0]
+    spread = [["wonen"], ["groen"], ["samen"], ["wonen", "groen"], []]
+    texts = [f"Inzicht nummer {n} over de buurt." for n in range(16)]
+    for n, text in enumerate(texts):
+        post(session, person, table, text, kind="idee", perspectives=spread[n % len(spread)])
+    markdown = export(session, "md").decode("utf-8")
+    word = docx_text(export(session, "docx"))
+    for text in texts:
+        assert markdown.count(text) == 1, text
+        assert word.count(text) == 1, text
+    assert "#### Wonen en woonlasten" in markdown and "#### Groen en klimaat" in markdown
+    assert "| Tafel | Wonen | Groen | Samen |" in markdown
+    assert "Bewoners doen mee" not in markdown and "Bewoners" not in word
+    assert "(Idee · Sanne · ook: Groen)" in markdown
+
+
+def test_anonymised_exports_hold_no_personal_name_at_all(ctx, known):
+    session, _, _ = known
+    sessions.update_table(session, session.tables[0].id, {"host": "Marieke"})
+    sessions.update_table(session, session.tables[1].id, {"host": "Ingrid"})
+    for fmt in ("csv", "xlsx", "json", "md", "docx"):
+        data = export(session, fmt, anonymise="1")
+        if fmt == "docx":
+            text = docx_text(data)
+        elif fmt == "xlsx":
+            book = openpyxl.load_workbook(io.BytesIO(data))
+            text = " ".join(
+                str(c) for s in book for row in s.iter_rows(values_only=True) for c in row
+            )
+        else:
+            text = data.decode("utf-8-sig")
+        for name in ("Marieke", "Ingrid", "Joost", "Émile", "Anouk"):
+            assert name not in text, (fmt, name)
+    named = export(session, "md").decode()
+    assert "**Tafelhost:** Marieke" in named  # without anonymise the host is named

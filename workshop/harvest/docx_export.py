@@ -52,7 +52,9 @@ def bullet(document, item: Item) -> None:
     p = document.add_paragraph()
     p._p.get_or_add_pPr().style = BULLET_STYLE_ID
     add_text(p, item.text)
-    details = " · ".join(part for part in (item.kind, item.attribution, item.recognised) if part)
+    details = " · ".join(
+        part for part in (item.kind, item.attribution, item.recognised, item.also) if part
+    )
     run = add_text(p, f"  ({details})")
     run._r.get_or_add_rPr().style = DETAILS_STYLE_ID
 
@@ -138,16 +140,18 @@ def render(report: Report) -> bytes:
 
 def coverage(document, report: Report, session, level) -> None:
     words = report.words
+    if not session.perspectives:  # a tag set without perspectives has nothing to cover
+        return
     document.add_heading(words["coverage"], level(1))
     image = coverage_png(
         [(table.name, table.coverage) for table in session.tables],
-        [(key, short) for key, _, short in report.perspectives],
+        [(key, short) for key, _, short in session.perspectives],
     )
     document.add_picture(io.BytesIO(image), width=Cm(16.5))
     document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     paragraph(document, words["coverage_note"], italic=True)
     for table in session.tables:
-        missing = [short for key, _, short in report.perspectives if not table.coverage[key]]
+        missing = [short for key, _, short in session.perspectives if not table.coverage[key]]
         if missing:
             p = document.add_paragraph(style="List Bullet")
             p.add_run(xml_safe(table.name)).bold = True

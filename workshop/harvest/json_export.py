@@ -63,7 +63,7 @@ def session_document(session, options) -> dict:
                 "id": table.id,
                 "name": table.name,
                 "question": table.question,
-                "host": table.host,
+                "host": "" if options.anonymise else table.host,  # a name too
                 "colour": table.colour,
                 "order": table.position,
                 "summary": table.summary.text if table.summary else "",

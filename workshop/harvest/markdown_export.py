@@ -15,15 +15,16 @@ def escape(text: str) -> str:
 
 
 def lines_of(text: str) -> list[str]:
-    """Escaped lines of a text; single line breaks stay breaks (a trailing backslash)."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if p.strip()]
+    """Escaped lines of a text, each line typed its own paragraph (a blank line between).
+
+    Not a hard break with a trailing backslash or two spaces: pasted into a website's editor those
+    show as a stray "\\" or vanish, while paragraphs read right rendered and pasted alike.
+    """
+    lines = [escape(line.strip()) for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
     out = []
-    for number, paragraph in enumerate(paragraphs):
-        if number:
-            out.append("")
-        lines = [escape(line.strip()) for line in paragraph.split("\n") if line.strip()]
-        out.extend(line + "\\" for line in lines[:-1])
-        out.append(lines[-1])
+    for number, line in enumerate(lines or [""]):
+        out += [""] if number else []
+        out.append(line)
     return out
 
 
@@ -38,7 +39,14 @@ def quote(item: Item) -> list[str]:
 def bullet(item: Item) -> list[str]:
     body = lines_of(item.text)
     details = " · ".join(
-        part for part in (escape(item.kind), escape(item.attribution), item.recognised) if part
+        part
+        for part in (
+            escape(item.kind),
+            escape(item.attribution),
+            item.recognised,
+            escape(item.also),
+        )
+        if part
     )
     body[-1] += f" *({details})*"
     return ["- " + body[0]] + [("  " + line).rstrip() for line in body[1:]]
@@ -83,15 +91,17 @@ def render(report: Report) -> str:
 
 def coverage(report: Report, session, h) -> list[str]:
     words = report.words
+    if not session.perspectives:  # a tag set without perspectives has nothing to cover
+        return []
     out = [f"{h(2)}{words['coverage']}", "", words["coverage_note"], ""]
-    out.append("| " + " | ".join([words["table"], *(s for _, _, s in report.perspectives)]) + " |")
-    out.append("|" + "---|" * (len(report.perspectives) + 1))
+    out.append("| " + " | ".join([words["table"], *(s for _, _, s in session.perspectives)]) + " |")
+    out.append("|" + "---|" * (len(session.perspectives) + 1))
     for table in session.tables:
-        cells = [str(table.coverage[key] or "–") for key, _, _ in report.perspectives]
+        cells = [str(table.coverage[key] or "–") for key, _, _ in session.perspectives]
         out.append("| " + " | ".join([escape(table.name), *cells]) + " |")
     out.append("")
     for table in session.tables:
-        missing = [short for key, _, short in report.perspectives if not table.coverage[key]]
+        missing = [short for key, _, short in session.perspectives if not table.coverage[key]]
         if missing:
             out.append(f"- **{escape(table.name)}** — {words['blind_spots']}: {', '.join(missing)}")
     return [*out, ""]

@@ -1,9 +1,13 @@
 """The event report both Markdown and DOCX render: what each table discussed and learned.
 
 Per table: its question, the host's summary, the three most recognised insights (at least one
-vote) as quotes, the rest grouped by perspective (an insight with several perspectives under
-each), and per session a perspective coverage overview. Reports are for publishing, so they hold
-visible insights only, whatever `include_hidden` says.
+vote) as quotes, the rest grouped by perspective, and per session a perspective coverage overview.
+The perspectives are the session's own tag set's (a session that brings its own set is reported in
+its own terms, never against the Wijkkompas keys). An insight with several perspectives is listed
+once, under the first of them in the set's order, with the others named in its details; the
+coverage overview still counts it for each. Reports are for publishing, so they hold visible
+insights only, whatever `include_hidden` says, and with `anonymise` no personal name at all (the
+table hosts' neither).
 """
 
 from dataclasses import dataclass, field
@@ -23,6 +27,8 @@ WORDS = {
         "quotes": "Meest herkend",
         "by_perspective": "Inzichten per perspectief",
         "no_perspective": "Zonder perspectief",
+        "all_insights": "Inzichten",
+        "also": "ook: {labels}",
         "no_insights": "Aan deze tafel zijn (nog) geen inzichten gedeeld.",
         "coverage": "Perspectiefdekking",
         "coverage_note": (
@@ -44,6 +50,8 @@ WORDS = {
         "quotes": "Most recognised",
         "by_perspective": "Insights by perspective",
         "no_perspective": "No perspective",
+        "all_insights": "Insights",
+        "also": "also: {labels}",
         "no_insights": "No insights were shared at this table (yet).",
         "coverage": "Perspective coverage",
         "coverage_note": (
@@ -69,6 +77,7 @@ class Item:
     kind: str
     votes: int
     recognised: str  # "3× herkend", or "" without votes
+    also: str = ""  # "ook: Bewoners, Energienetwerk": its other perspectives, listed once
 
 
 @dataclass
@@ -89,6 +98,7 @@ class SessionReport:
     date: str
     description: str
     intro: str
+    perspectives: list[tuple[str, str, str]] = field(default_factory=list)  # the session's own
     tables: list[TableReport] = field(default_factory=list)
 
 
@@ -99,52 +109,54 @@ class Report:
     language: str
     words: dict
     sessions: list[SessionReport]
-    perspectives: list[tuple[str, str, str]]  # (key, label, short label)
 
 
-def attribution(entry: Entry, language: str) -> str:
+def attribution(entry: Entry, language: str, tag_set) -> str:
     who = entry.author or WORDS[language]["participant"]
     if entry.organisation_type:
-        return f"{who}, {tags.label('organisation_types', entry.organisation_type, language)}"
+        return f"{who}, {tag_set.label('organisation_types', entry.organisation_type, language)}"
     return who
 
 
-def item(entry: Entry, language: str) -> Item:
+def item(entry: Entry, language: str, tag_set, also: list[str] = ()) -> Item:
     insight = entry.insight
+    words = WORDS[language]
     return Item(
         text=insight.text,
-        attribution=attribution(entry, language),
-        kind=tags.label("kinds", insight.kind, language) if insight.kind else "",
+        attribution=attribution(entry, language, tag_set),
+        kind=tag_set.label("kinds", insight.kind, language) if insight.kind else "",
         votes=insight.votes,
-        recognised=WORDS[language]["recognised"].format(n=insight.votes) if insight.votes else "",
+        recognised=words["recognised"].format(n=insight.votes) if insight.votes else "",
+        also=words["also"].format(labels=", ".join(also)) if also else "",
     )
 
 
-def table_report(table, found: list[Entry], language: str) -> TableReport:
+def table_report(table, found: list[Entry], language: str, tag_set, anonymise: bool) -> TableReport:
     words = WORDS[language]
+    keys = tag_set.keys("perspectives")
     ranked = sorted(found, key=lambda e: (-e.insight.votes, e.insight.created_at, e.insight.id))
     quoted = [e for e in ranked if e.insight.votes >= 1][:TOP_QUOTES]
     quoted_ids = {e.insight.id for e in quoted}
-    rest = [e for e in found if e.insight.id not in quoted_ids]
-    groups = []
-    for key in tags.keys("perspectives"):
-        under = [item(e, language) for e in rest if key in (e.insight.perspectives or [])]
-        if under:
-            groups.append((tags.label("perspectives", key, language), under))
-    without = [item(e, language) for e in rest if not e.insight.perspectives]
-    if without:
-        groups.append((words["no_perspective"], without))
+    grouped: dict[str | None, list[Item]] = {key: [] for key in [*keys, None]}
+    for entry in found:
+        if entry.insight.id in quoted_ids:
+            continue
+        mine = [key for key in keys if key in (entry.insight.perspectives or [])]
+        also = [tag_set.label("perspectives", key, language, short=True) for key in mine[1:]]
+        grouped[mine[0] if mine else None].append(item(entry, language, tag_set, also))
+    groups = [
+        (tag_set.label("perspectives", key, language), grouped[key]) for key in keys if grouped[key]
+    ]
+    if grouped[None]:  # no perspective, or one the set no longer names: never left out
+        groups.append((words["no_perspective"] if keys else words["all_insights"], grouped[None]))
     return TableReport(
         name=table.name,
         question=table.question,
-        host=table.host,
+        host="" if anonymise else table.host,
         summary=table.summary.text if table.summary else "",
-        quotes=[item(e, language) for e in quoted],
+        quotes=[item(e, language, tag_set) for e in quoted],
         groups=groups,
-        coverage={
-            key: sum(key in (e.insight.perspectives or []) for e in found)
-            for key in tags.keys("perspectives")
-        },
+        coverage={key: sum(key in (e.insight.perspectives or []) for e in found) for key in keys},
         count=len(found),
     )
 
@@ -152,6 +164,7 @@ def table_report(table, found: list[Entry], language: str) -> TableReport:
 def session_report(session, options, language: str) -> SessionReport:
     found = entries(session, anonymise=options.anonymise, filters=options.filters)
     authors = {e.insight.participant_id for e in found if e.insight.participant_id}
+    tag_set = tags.for_session(session)
     report = SessionReport(
         title=session.title,
         date=format_date(session.created_at.date(), format="long", locale=language),
@@ -159,10 +172,13 @@ def session_report(session, options, language: str) -> SessionReport:
         intro=WORDS[language]["intro"].format(
             insights=len(found), participants=len(authors), tables=len(session.tables)
         ),
+        perspectives=[
+            (p["key"], p["label"], p["short"]) for p in tag_set.labels("perspectives", language)
+        ],
     )
     for table in session.tables:
         mine = [e for e in found if e.table.id == table.id]
-        report.tables.append(table_report(table, mine, language))
+        report.tables.append(table_report(table, mine, language, tag_set, options.anonymise))
     return report
 
 
@@ -186,7 +202,4 @@ def build(sessions, options) -> Report:
         language=language,
         words=WORDS[language],
         sessions=session_reports,
-        perspectives=[
-            (p["key"], p["label"], p["short"]) for p in tags.labels("perspectives", language)
-        ],
     )
