@@ -17,3 +17,18 @@ def test_presence_counts_phones_of_this_session_only(api, sockets):
     second.close()
     console.wait_for("presence", lambda p: p["phones"] == 0)
     assert max(p["phones"] for p in console.received("presence")) == 2
+
+
+def test_a_console_that_connects_late_reads_the_phones_already_online(api, sockets):
+    """A reloaded console showed 0 until a phone came or went: it gets the count with its state."""
+    created = api.create_session()
+    code, table_id = created["code"], created["tables"][0]["id"]
+    for _ in range(2):
+        sockets(code, "participant", api.join(code, table_id)["token"])
+    first = sockets(code, "facilitator", created["facilitator_key"])
+    first.wait_for("presence", lambda p: p["phones"] == 2)
+    first.close()
+    reloaded = sockets(code, "facilitator", created["facilitator_key"])
+    assert reloaded.wait_for("presence", timeout=3)["phones"] == 2
+    names = [name for name, _ in reloaded.events]
+    assert names.index("presence") > names.index("spotlight")  # after the first state

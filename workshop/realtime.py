@@ -91,6 +91,8 @@ def on_connect(auth=None):
             broadcast.SPOTLIGHT,
             {"insight": payloads.insight_payload(session, spotlight) if spotlight else None},
         )
+        if viewer.role == "facilitator":  # a reloaded console counts the phones at once, not 0
+            emit(broadcast.PRESENCE, {"phones": connected_phones(session.id)})
     finally:
         db.session.remove()
     if viewer.role == "participant":
