@@ -1,6 +1,8 @@
-// Tagging with a thumb: a kind chip toggles off when tapped again, and the kind and phase chosen
-// last stay chosen for the next post (they describe the conversation, not one sentence), so a
-// quick post stays text + Send. Perspectives are per insight and start empty each time.
+// Tagging with a thumb: a kind chip toggles off when tapped again, and the kind chosen last stays
+// chosen for the next post (its chip shows it, right under the text), so a quick post stays
+// text + Send. Perspectives and phase are per insight and start empty after each post: a phase
+// kept in a closed select stuck silently to the next post ("a frustration" filed under the last
+// phase).
 const form = document.getElementById("compose");
 
 if (form) {
@@ -13,27 +15,23 @@ if (form) {
     }
   })();
 
-  // form.reset() (after each post) returns to the default state: make the last choice the default.
-  function keep(kind, phase) {
+  // form.reset() (after each post) returns to the default state: make the last kind the default;
+  // the phase's default stays "—".
+  function keep(kind) {
     for (const input of form.querySelectorAll('input[name="kind"]')) input.defaultChecked = input.value === kind;
-    for (const option of form.querySelectorAll('select[name="phase"] option')) option.defaultSelected = option.value === (phase || "");
-    localStorage.setItem(storageKey, JSON.stringify({ kind, phase }));
+    for (const option of form.querySelectorAll('select[name="phase"] option')) option.defaultSelected = option.value === "";
+    localStorage.setItem(storageKey, JSON.stringify({ kind }));
   }
 
-  const current = () => ({
-    kind: form.querySelector('input[name="kind"]:checked')?.value || "",
-    phase: form.querySelector('select[name="phase"]')?.value || "",
-  });
+  const current = () => form.querySelector('input[name="kind"]:checked')?.value || "";
 
   // A draft the server sent back (an error) wins over what was remembered.
   const hasDraft = form.querySelector('input[name="kind"]:checked') || form.querySelector('select[name="phase"]')?.value;
-  if (!hasDraft && (remembered.kind || remembered.phase)) {
-    const kind = form.querySelector(`input[name="kind"][value="${CSS.escape(remembered.kind || "")}"]`);
+  if (!hasDraft && remembered.kind) {
+    const kind = form.querySelector(`input[name="kind"][value="${CSS.escape(remembered.kind)}"]`);
     if (kind) kind.checked = true;
-    const phase = form.querySelector('select[name="phase"]');
-    if (phase && [...phase.options].some((o) => o.value === remembered.phase)) phase.value = remembered.phase;
   }
-  keep(current().kind, current().phase);
+  keep(current());
   // The kinds row scrolls sideways: bring the remembered choice into view.
   form.querySelector('#kind-chips input:checked')?.closest("label").scrollIntoView({ block: "nearest", inline: "nearest" });
 
@@ -48,9 +46,9 @@ if (form) {
     if (!label || event.target.tagName !== "INPUT") return;
     if (wasChecked) event.target.checked = false;
     wasChecked = null;
-    keep(current().kind, current().phase);
+    keep(current());
   });
   form.addEventListener("change", (event) => {
-    if (event.target.name === "kind" || event.target.name === "phase") keep(current().kind, current().phase);
+    if (event.target.name === "kind") keep(current());
   });
 }

@@ -120,7 +120,7 @@ def test_phone_tags_and_votes_live(api, page_for):
     phone.click("#send")
     phone.wait_for_selector('.insight .delivery[data-state="delivered"]')
     assert phone.locator('#kind-chips input[value="question"]').is_checked()
-    assert phone.locator("#phase").input_value() == "phase_1"
+    assert phone.locator("#phase").input_value() == ""  # per post: never sticks silently
     assert not phone.locator('#perspective-chips input[value="affordability"]').is_checked()
     phone.click('#kind-chips label:has(input[value="question"])')
     assert not phone.locator('#kind-chips input[value="question"]').is_checked()
