@@ -56,6 +56,7 @@ def insight_payload(session: Session, insight: Insight, *, facilitator: bool = F
     }
     if facilitator:
         payload |= {
+            "anonymous": insight.anonymous,  # the console marks it, so no one guesses a name
             "withheld": insight.withheld,
             "original_text": insight.original_text,
             "merged_into": insight.merged_into_id,
@@ -74,7 +75,8 @@ def payload_for(session: Session, insight: Insight, viewer: Viewer) -> dict:
         return insight_payload(session, insight, facilitator=True)
     own = viewer.participant_id is not None and insight.participant_id == viewer.participant_id
     if own:
-        return insight_payload(session, insight) | {"own": True, "withheld": insight.withheld}
+        own_view = {"own": True, "withheld": insight.withheld, "anonymous": insight.anonymous}
+        return insight_payload(session, insight) | own_view
     if insight.public:
         return insight_payload(session, insight)
     return hidden_stub(insight)

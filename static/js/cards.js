@@ -46,8 +46,11 @@ export function fillCard(card, payload, { kinds, perspectives, strings }) {
       }),
   );
 
+  // Posted without a name: its author and the console see it said, not an empty space.
   const author = payload.author;
-  field("author").textContent = author && author.name ? author.name : "";
+  const anonymous = Boolean(payload.anonymous) && !(author && author.name);
+  field("author").textContent = author && author.name ? author.name : anonymous ? strings?.anonymous || "" : "";
+  card.classList.toggle("is-anonymous", anonymous);
 
   const votes = field("votes");
   votes.hidden = !payload.votes;

@@ -52,3 +52,52 @@ def test_a_phase_chosen_for_one_post_does_not_stick_to_the_next(api, page_for):
         ("lesson", "phase_6"),
         ("frustration", None),
     ]
+
+
+def test_joining_from_a_table_qr_shows_the_form_first_and_says_where_a_name_goes(api, page_for):
+    created = api.create_session()
+    table = created["tables"][2]
+    phone = page_for(table["join_url"] + "?lang=nl", PHONE)
+    assert "Jouw tafel: " + table["name"] in phone.locator(".join-table").inner_text()
+    for field in ("#name", "#organisation_type", "#join-form button.primary"):
+        box = phone.locator(field).bounding_box()
+        assert box["y"] + box["height"] <= PHONE["height"], field  # above the fold
+    note = phone.locator("#name-note")
+    assert "op de muur en in het verslag" in note.inner_text() and note.is_visible()
+    assert phone.locator(".table-choice-more").get_attribute("open") is None
+    screenshot(phone, "room-phone-join-from-qr")
+    phone.fill("#name", "Marieke")
+    phone.click("#join-form button.primary")
+    online(phone)
+    assert table["name"] in phone.locator(".phone-table").inner_text()
+
+    phone.check('input[name="anonymous"]')
+    phone.fill("#text", "Zonder naam: de VvE-voorzitter beslist alles alleen.")
+    phone.click("#send")
+    mine = phone.locator(".insight.is-own")
+    mine.locator('.delivery[data-state="delivered"]').wait_for()
+    assert mine.locator(".author").inner_text() == "anoniem"
+    screenshot(phone, "room-phone-anonymous-post")
+    phone.reload()
+    assert phone.locator(".insight.is-own .author").inner_text() == "anoniem"
+
+    console = online(page_for(created["facilitator_url"] + "&lang=nl", LAPTOP))
+    card = console.locator(".insight", has_text="de VvE-voorzitter beslist")
+    assert card.locator(".author").inner_text() == "anoniem"
+    api.post(
+        created["code"],
+        api.join(created["code"], table["id"], name="Kees")["token"],
+        table["id"],
+        "Met naam gepost.",
+        anonymous=True,
+    )
+    live = console.locator(".insight", has_text="Met naam gepost.")
+    live.wait_for()
+    assert live.locator(".author").inner_text() == "anoniem"
+
+
+def test_the_plain_join_page_still_lists_every_table(api, page_for):
+    created = api.create_session()
+    phone = page_for(created["join_url"], PHONE)
+    assert phone.locator(".table-choice .table-option").count() == 3
+    assert phone.locator(".join-table").count() == 0

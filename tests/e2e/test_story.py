@@ -70,14 +70,14 @@ def test_the_whole_session_from_organiser_to_report(live_server, api, page_for):
     assert len(tables) == 3
     screenshot(wall, "story-1-wall-empty")
 
-    # The facilitator opens the session (round 1, untimed) and starts a round of 10 minutes.
+    # The facilitator opens the session (round 1, untimed) and gives round 1 ten minutes.
     console.click('#state-buttons [data-state="open"]')
     wall.locator('#state-badge[data-state="open"]').wait_for()
     console.fill("#round-name", "Ervaringen")
     console.fill("#round-minutes", "10")
     console.click("#round-form button")
     wall.locator("#round-label [data-round-title]", has_text="Ervaringen").wait_for()
-    assert wall.locator("#round-label [data-round-number]").inner_text() == "2"
+    assert wall.locator("#round-label [data-round-number]").inner_text() == "1"
     wall.locator("#timer:not([hidden])").wait_for()
     assert re.fullmatch(r"(10:00|9:5\d)", wall.locator("#timer").inner_text().strip())
 
