@@ -1,5 +1,6 @@
 """The facilitator console: states, rounds, moderation, merging, hosts, cards, and who may do what."""
 
+import re
 import shutil
 import subprocess
 import time
@@ -7,8 +8,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
+import socketio
 
-from tests.conftest import ORGANISER_TOKEN
+from tests.conftest import ORGANISER_TOKEN, SocketClient
 from workshop import sessions
 from workshop.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from workshop.models import SessionState, Vote
@@ -741,3 +744,71 @@ def test_a_closed_session_refuses_round_changes_and_stops_the_timer(api, live_ro
         refused = api.call(method, f"/sessions/{code}{path}", key, 409, json=body).json()
         assert refused["error"]["code"] == "session_not_open"
     assert api.call("GET", f"/sessions/{code}").json()["round"]["ends_at"] is None
+
+
+# --- the host page, live (issue 14, item 4) -----------------------------------------------------
+
+
+def host_links(api, created) -> dict[int, str]:
+    """The host links the console hands out, by table id."""
+    html = requests.get(created["facilitator_url"], timeout=10).text
+    found = re.findall(r'data-copy-host="([^"]+)"', html)
+    return {int(url.split("/h/")[1].split("/")[1]): url for url in found}
+
+
+def test_the_host_page_lists_its_tables_insights_most_recognised_first(api):
+    created = api.create_session()
+    code, (first, second, _) = created["code"], created["tables"]
+    people = [api.join(code, first["id"], name=n) for n in ("Eva", "Bram", "Noor")]
+    quiet = api.post(code, people[0]["token"], first["id"], "Weinig herkend inzicht.").json()
+    loud = api.post(code, people[0]["token"], first["id"], "Veel herkend inzicht.").json()
+    api.post(code, people[1]["token"], second["id"], "Van een andere tafel.")
+    for voter in people[1:]:
+        api.call("POST", f"/sessions/{code}/insights/{loud['id']}/vote", voter["token"], 200)
+    page = requests.get(host_links(api, created)[first["id"]] + "?lang=nl", timeout=10).text
+    assert page.index("Veel herkend inzicht.") < page.index("Weinig herkend inzicht.")
+    assert "Van een andere tafel." not in page
+    assert quiet["id"] and "Wat je tafel deelde" in page
+
+
+def test_a_host_socket_follows_its_own_table_live_and_needs_the_host_link(api, sockets):
+    created = api.create_session()
+    code, key, (first, second, _) = created["code"], created["facilitator_key"], created["tables"]
+    link = host_links(api, created)[first["id"]]
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    eva = api.join(code, first["id"], name="Eva")
+    earlier = api.post(code, eva["token"], first["id"], "Al gedeeld voor de host keek.").json()
+    host = SocketClient(
+        api.base.removesuffix("/api/v1"),
+        {"session": code, "role": "host", "token": token, "table": first["id"]},
+    )
+    try:
+        answer = host.call("resync", {"since": 0})
+        assert [i["id"] for i in answer["insights"]] == [earlier["id"]]
+        mine = api.post(code, eva["token"], first["id"], "Nieuw aan mijn tafel.").json()
+        assert host.wait_for("insight:new", lambda i: i["id"] == mine["id"])["text"]
+        bram = api.join(code, second["id"], name="Bram")
+        other = api.post(code, bram["token"], second["id"], "Een andere tafel.").json()
+        api.call("POST", f"/sessions/{code}/insights/{mine['id']}/vote", bram["token"], 200)
+        assert host.wait_for("insight:update", lambda i: i["id"] == mine["id"])["votes"] == 1
+        assert other["id"] not in [i["id"] for i in host.received("insight:new")]
+        refused = host.call(
+            "insight:post", {"client_id": str(uuid.uuid4()), "table_id": first["id"], "text": "x"}
+        )
+        assert refused["error"]["code"] == "participants_only"
+        api.call(
+            "PATCH", f"/sessions/{code}/insights/{mine['id']}", key, 200, json={"status": "hidden"}
+        )
+        assert (
+            host.wait_for("insight:remove", lambda i: i["id"] == mine["id"])["status"] == "hidden"
+        )
+    finally:
+        host.close()
+    for auth in (
+        {"role": "host", "token": token, "table": second["id"]},  # another table's link
+        {"role": "host", "token": "forged", "table": first["id"]},
+        {"role": "host", "token": token, "table": "²"},
+        {"role": "host", "table": first["id"]},
+    ):
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            SocketClient(api.base.removesuffix("/api/v1"), {"session": code, **auth})

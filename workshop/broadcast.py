@@ -4,7 +4,7 @@ Rooms (per-table rooms for phones keep fan-out proportional to a table, not to t
   s:<id>        everyone in the session: session, round
   s:<id>:wall   walls: visible insights, spotlight
   s:<id>:fac    facilitators: every insight with its status and author
-  s:<id>:t:<id> phones seated at one table: that table's visible insights
+  s:<id>:t:<id> phones seated at one table, and its host's page: that table's visible insights
   p:<id>        one participant's phones: their own posts while not public
 """
 
@@ -63,6 +63,8 @@ def rooms_for(session_id: int, viewer: payloads.Viewer) -> list[str]:
         rooms.append(wall_room(session_id))
     elif viewer.role == "facilitator":
         rooms.append(facilitator_room(session_id))
+    elif viewer.role == "host":
+        rooms.append(table_room(session_id, viewer.table_id))
     else:
         rooms.append(participant_room(viewer.participant_id))
         if viewer.table_id:

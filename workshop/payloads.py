@@ -14,7 +14,7 @@ from .models import Insight, Session, TableSummary
 class Viewer:
     """Who is looking: decides which insights and fields a payload may show."""
 
-    role: str  # "wall" | "participant" | "facilitator"
+    role: str  # "wall" | "participant" | "facilitator" | "host" (one table's host page)
     participant_id: int | None = None
     table_id: int | None = None
 

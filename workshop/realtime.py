@@ -58,12 +58,17 @@ def authenticate(auth) -> tuple:
     if role == "facilitator":
         sessions.check_facilitator(session, token if isinstance(token, str) else None)
         return session, payloads.FACILITATOR
+    if role == "host":  # a table host's page: that table's visible insights, with its host link
+        table = sessions.table_for_host(
+            session, auth.get("table"), token if isinstance(token, str) else None
+        )
+        return session, payloads.Viewer("host", None, table.id)
     if role == "participant":
         token = token if isinstance(token, str) else request.cookies.get(f"p_{session.code}")
         participant = sessions.participant_for(session, token)
         viewer = payloads.Viewer("participant", participant.id, participant.table_id)
         return session, viewer
-    raise Forbidden("Role must be wall, participant or facilitator.", code="bad_role")
+    raise Forbidden("Role must be wall, participant, facilitator or host.", code="bad_role")
 
 
 @socketio.on("connect")

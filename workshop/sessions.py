@@ -711,6 +711,8 @@ def insights_since(session: Session, since: int, viewer) -> list[dict]:
             (Insight.table_id == viewer.table_id)
             | (Insight.participant_id == viewer.participant_id)
         )
+    elif viewer.role == "host":
+        query = query.where(Insight.table_id == viewer.table_id)
     insights = db.session.scalars(query.order_by(Insight.seq)).all()
     return [payloads.payload_for(session, insight, viewer) for insight in insights]
 

@@ -29,7 +29,7 @@ const RESYNC_RETRY_MS = 3000;
 const RESYNC_EVERY_MS = 60000;
 
 /** Connect and keep a store of insights; `handlers.insight(payload, previous)` sees each change once. */
-export function connectLive({ code, role, token, initialInsights = [], initialSeq = 0, handlers }) {
+export function connectLive({ code, role, token, auth = {}, initialInsights = [], initialSeq = 0, handlers }) {
   const insights = new Map(initialInsights.map((i) => [i.id, i]));
   // The seq of every insight this client has seen, hidden ones too: a late, older payload of an
   // insight that was hidden meanwhile must not bring it back.
@@ -39,7 +39,7 @@ export function connectLive({ code, role, token, initialInsights = [], initialSe
   let resyncTimer = null;
 
   const socket = window.io({
-    auth: (send) => send({ session: code, role, token }),
+    auth: (send) => send({ ...auth, session: code, role, token }),
     transports: ["websocket", "polling"],
     reconnectionDelayMax: 5000,
   });

@@ -101,3 +101,25 @@ def test_the_plain_join_page_still_lists_every_table(api, page_for):
     phone = page_for(created["join_url"], PHONE)
     assert phone.locator(".table-choice .table-option").count() == 3
     assert phone.locator(".join-table").count() == 0
+
+
+def test_the_host_page_shows_the_tables_insights_live_most_recognised_first(api, page_for):
+    created = api.create_session()
+    code, table = created["code"], created["tables"][0]
+    console = online(page_for(created["facilitator_url"], LAPTOP))
+    link = console.locator(
+        f'.table-row[data-table-id="{table["id"]}"] [data-copy-host]'
+    ).get_attribute("data-copy-host")
+    eva, bram = (api.join(code, table["id"], name=n) for n in ("Eva", "Bram"))
+    api.post(code, eva["token"], table["id"], "Eerst gedeeld, nog niet herkend.")
+    host = online(page_for(link + "?lang=nl", PHONE))
+    assert host.locator("#feed .insight").count() == 1
+    later = api.post(code, eva["token"], table["id"], "Later gedeeld, straks herkend.").json()
+    host.locator("#feed .insight", has_text="Later gedeeld").wait_for()
+    api.call("POST", f"/sessions/{code}/insights/{later['id']}/vote", bram["token"], 200)
+    host.locator('#feed .insight:first-child [data-field="votes-count"]:text("1")').wait_for()
+    texts = host.locator("#feed .insight-text").all_inner_texts()
+    assert texts == ["Later gedeeld, straks herkend.", "Eerst gedeeld, nog niet herkend."]
+    assert host.locator("#insight-count").inner_text() == "2"
+    host.locator("#feed").scroll_into_view_if_needed()
+    screenshot(host, "room-host-insights")

@@ -103,22 +103,24 @@ def host(code, table_id, token):
         except DomainError as failure:
             db.session.rollback()
             error, status = failure.message, failure.status
-    count = db.session.scalar(
-        select(db.func.count())
-        .select_from(Insight)
-        .filter_by(table_id=table.id, status="visible", withheld=False)
-    )
+    # What the table said, most recognised first: the host writes the summary from it, live.
+    insights = db.session.scalars(
+        select(Insight)
+        .filter_by(session_id=session.id, table_id=table.id, status="visible", withheld=False)
+        .order_by(Insight.votes.desc(), Insight.created_at.desc(), Insight.id.desc())
+    ).all()
     return render_template(
         "host.html",
-        session=session,
         table=table,
         token=token,
+        insights=[payloads.insight_payload(session, i) for i in insights],
         summary=request.form.get("text")
         if error
         else (table.summary.text if table.summary else ""),
         host_name=request.form.get("host") if error else table.host,
-        insight_count=count,
+        insight_count=len(insights),
         saved=bool(request.args.get("saved")) and not error,
         error=error,
         title=_("Table host"),
+        **screen_context(session),
     ), status
