@@ -152,3 +152,29 @@ def test_delete_session_erases_everything_about_its_participants(cli, ctx, app):
     # secure_delete and a checkpoint: the texts are not left in the database files either
     assert not sqlite or MARKER not in stored_bytes(app)
     assert "No session with that code" in cli("delete-session", doomed_code, "--yes", code=1)
+
+
+def test_the_first_start_demo_session_is_marked_as_a_demo(app):
+    """The automatic session must not pass for a real one among the organiser's sessions."""
+    from sqlalchemy import select
+
+    from workshop.cli import prepare
+    from workshop.extensions import db
+    from workshop.models import Session
+
+    prepare(app)
+    prepare(app)  # a second start adds nothing
+    with app.app_context():
+        (demo,) = db.session.scalars(select(Session)).all()
+        assert demo.title.startswith("Demo:") and demo.description.startswith("Demosessie")
+
+
+def test_a_template_gives_the_title_when_none_is_typed(ctx):
+    from workshop import sessions
+
+    dutch, _ = sessions.create_session("", "nl", "wijkaanpak")
+    english, _ = sessions.create_session(None, "en", "wijkaanpak")
+    own, _ = sessions.create_session("Middagronde", "nl", "wijkaanpak")
+    assert dutch.title == "Aan tafel met de wijkaanpak"
+    assert english.title == "At the table with the neighbourhood approach"
+    assert own.title == "Middagronde"

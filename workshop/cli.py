@@ -166,6 +166,13 @@ def print_session_links(session: Session, key: str) -> None:
     click.echo(f"    Join (phones):       {links.join_url(session.code)}")
 
 
+DEMO_TITLE = "Demo: Aan tafel met de wijkaanpak"
+DEMO_DESCRIPTION = (
+    "Demosessie, vanzelf gemaakt bij de eerste start om alles uit te proberen. "
+    "Archiveer of verwijder haar voor een echte sessie."
+)
+
+
 def prepare(app: Flask) -> None:
     """Bring the database up to date; on a first start, create the demo session and print links."""
     with app.app_context():
@@ -175,8 +182,9 @@ def prepare(app: Flask) -> None:
         click.echo(f"  Organiser page: {links.organiser_url()}")
         click.echo(f"    organiser token: {current_app.config['ORGANISER_TOKEN']}")
         if not db.session.scalar(select(func.count()).select_from(Session)):
+            # Marked as a demo, so it never passes for a real session on the organiser page.
             session, key = sessions.create_session(
-                "Aan tafel met de wijkaanpak", "nl", "wijkaanpak"
+                DEMO_TITLE, "nl", "wijkaanpak", description=DEMO_DESCRIPTION
             )
             sessions.change_state(session, "open")
             print_session_links(session, key)

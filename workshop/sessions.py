@@ -128,13 +128,17 @@ def create_session(
     event_id: int | None = None,
     description: str | None = None,
 ) -> tuple[Session, str]:
-    """Create a session in draft with its tables; return it with its facilitator key (shown once)."""
-    data = {"title": title}
-    title = text_field(data, "title", max_length=200)
+    """Create a session in draft with its tables; return it with its facilitator key (shown once).
+
+    Without a title, a template's own title (in the session's language) is used.
+    """
     if language not in ("nl", "en"):
         raise Invalid("Language must be 'nl' or 'en'.", field="language")
     if template not in (None, "", *tags.session_templates()):
         raise Invalid(f"Unknown template '{template}'.", field="template")
+    if template and (title is None or (isinstance(title, str) and not title.strip())):
+        title = tags.session_templates()[template][language].get("title") or title
+    title = text_field({"title": title}, "title", max_length=200)
     if tables is not None and not isinstance(tables, list):
         raise Invalid("Field 'tables' must be a list of {name, question}.", field="tables")
     if event_id is not None:

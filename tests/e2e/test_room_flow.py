@@ -1,5 +1,6 @@
 """A real room in a real browser: closing, the host page, the phone's join and post, the organiser."""
 
+from tests.conftest import ORGANISER_TOKEN
 from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
 
 ORGANISER_WIDE = {"width": 1366, "height": 768}
@@ -63,7 +64,7 @@ def test_joining_from_a_table_qr_shows_the_form_first_and_says_where_a_name_goes
         box = phone.locator(field).bounding_box()
         assert box["y"] + box["height"] <= PHONE["height"], field  # above the fold
     note = phone.locator("#name-note")
-    assert "op de muur en in het verslag" in note.inner_text() and note.is_visible()
+    assert "op de wall en in het verslag" in note.inner_text() and note.is_visible()
     assert phone.locator(".table-choice-more").get_attribute("open") is None
     screenshot(phone, "room-phone-join-from-qr")
     phone.fill("#name", "Marieke")
@@ -123,3 +124,60 @@ def test_the_host_page_shows_the_tables_insights_live_most_recognised_first(api,
     assert host.locator("#insight-count").inner_text() == "2"
     host.locator("#feed").scroll_into_view_if_needed()
     screenshot(host, "room-host-insights")
+
+
+def test_organiser_page_follows_the_new_event_and_the_template_and_links_each_session(
+    live_server, api, page_for
+):
+    page = page_for(live_server.url + "/o/?lang=nl", ORGANISER_WIDE)
+    page.fill("#token", ORGANISER_TOKEN)
+    page.press("#token", "Enter")
+    page.fill("#event-name", "Energy-Up 2027")
+    page.click("text=Evenement aanmaken")
+    page.wait_for_selector(".banner-success")
+    chosen = page.locator("#new-session-event option:checked").inner_text()
+    assert chosen == "Energy-Up 2027"
+    assert page.input_value("#title") == "Aan tafel met de wijkaanpak"
+    page.select_option("#language", "en")
+    assert page.input_value("#title") == "At the table with the neighbourhood approach"
+    page.select_option("#language", "nl")
+    page.fill("#title", "Middagronde")
+    page.select_option("#language", "en")
+    assert page.input_value("#title") == "Middagronde"  # typed by the organiser: kept
+    page.select_option("#language", "nl")
+    page.click("#new-session-form button")
+    page.wait_for_url("**/f/*")
+    code = page.url.split("/f/")[1].split("?")[0]
+    session = api.call("GET", f"/sessions/{code}", expect=200).json()
+    assert session["title"] == "Middagronde" and session["event_id"]
+
+    page.goto(live_server.url + "/o/?lang=nl")
+    row = page.locator(f"#session-{code}")
+    assert row.locator("a", has_text="Wall").get_attribute("href").endswith(f"/w/{code}")
+    assert row.locator("a", has_text="Deelnamelink").get_attribute("href").endswith(f"/j/{code}")
+    screenshot(page, "room-organiser-1366")
+
+
+def test_console_state_steps_fit_at_laptop_widths(api, page_for):
+    created = api.create_session()
+    for width in (1366, 1440):
+        console = online(
+            page_for(created["facilitator_url"] + "&lang=nl", {"width": width, "height": 800})
+        )
+        clipped = console.evaluate(
+            """() => {
+                const panel = document.querySelector('#state-steps').parentElement.getBoundingClientRect();
+                return [...document.querySelectorAll('#state-steps li')]
+                  .filter((li) => li.getBoundingClientRect().right > panel.right - 1
+                    || li.scrollWidth > li.clientWidth + 1)
+                  .map((li) => li.textContent);
+            }"""
+        )
+        assert clipped == [], (width, clipped)
+        console.locator("#state-steps").screenshot(
+            path=str(
+                screenshot(console, f"room-console-{width}").with_name(
+                    f"room-console-steps-{width}.png"
+                )
+            )
+        )

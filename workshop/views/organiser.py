@@ -5,7 +5,7 @@ from flask import session as cookie
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import harvest, sessions, tags
+from .. import harvest, links, sessions, tags
 from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..models import Event, Session
@@ -36,13 +36,20 @@ def index():
     rows = [(s, sessions.counts(s)) for s in all_sessions]
     groups = [(event, [r for r in rows if r[0].event_id == event.id]) for event in events]
     loose = [r for r in rows if r[0].event_id is None]
+    chosen = request.args.get("event", "")  # the event just created: new sessions go there
     return render_template(
         "organiser.html",
         groups=[(event, mine, totals(mine)) for event, mine in groups],
         loose=loose,
         events=events,
+        chosen_event=int(chosen) if chosen.isascii() and chosen.isdigit() else None,
         templates=list(tags.session_templates()),
+        template_titles={
+            name: {language: spec[language].get("title", "") for language in ("nl", "en")}
+            for name, spec in tags.session_templates().items()
+        },
         formats=FORMAT_LABELS,
+        links=links,
     )
 
 
@@ -98,6 +105,7 @@ def create_event():
         flash(_(error.message), "error")
     else:
         flash(_("Event “%(name)s” created.", name=event.name), "success")
+        return redirect(url_for("organiser.index", event=event.id) + "#new-session")
     return redirect(url_for("organiser.index"))
 
 
