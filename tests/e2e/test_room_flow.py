@@ -78,6 +78,7 @@ def test_joining_from_a_table_qr_shows_the_form_first_and_says_where_a_name_goes
     mine = phone.locator(".insight.is-own")
     mine.locator('.delivery[data-state="delivered"]').wait_for()
     assert mine.locator(".author").inner_text() == "anoniem"
+    mine.scroll_into_view_if_needed()
     screenshot(phone, "room-phone-anonymous-post")
     phone.reload()
     assert phone.locator(".insight.is-own .author").inner_text() == "anoniem"
@@ -95,6 +96,8 @@ def test_joining_from_a_table_qr_shows_the_form_first_and_says_where_a_name_goes
     live = console.locator(".insight", has_text="Met naam gepost.")
     live.wait_for()
     assert live.locator(".author").inner_text() == "anoniem"
+    console.wait_for_timeout(700)  # arrival animation
+    screenshot(console, "room-console-anonymous")
 
 
 def test_the_plain_join_page_still_lists_every_table(api, page_for):
