@@ -570,6 +570,14 @@ def test_a_session_with_its_own_tag_set_keeps_every_insight_in_the_report(ctx):
     assert "| Tafel | Wonen | Groen | Samen |" in markdown
     assert "Bewoners doen mee" not in markdown and "Bewoners" not in word
     assert "(Idee · Sanne · ook: Groen)" in markdown
+    # An event with a Wijkkompas session next to it: each session in its own terms.
+    plain, _ = sessions.create_session("Gewone sessie", "nl", "wijkaanpak")
+    sessions.change_state(plain, "open")
+    guest = sessions.join(plain, {"table_id": plain.tables[0].id})[0]
+    post(plain, guest, plain.tables[0], "Een gewoon inzicht.", perspectives=["residents"])
+    both = export([session, plain], "md").decode("utf-8")
+    assert all(both.count(text) == 1 for text in [*texts, "Een gewoon inzicht."])
+    assert "| Tafel | Wonen | Groen | Samen |" in both and "| Tafel | Bewoners |" in both
 
 
 def test_anonymised_exports_hold_no_personal_name_at_all(ctx, known):
