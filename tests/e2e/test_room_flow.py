@@ -2,6 +2,7 @@
 
 from tests.conftest import ORGANISER_TOKEN
 from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
+from tests.e2e.test_accessibility import serious_violations
 
 ORGANISER_WIDE = {"width": 1366, "height": 768}
 
@@ -125,6 +126,8 @@ def test_the_host_page_shows_the_tables_insights_live_most_recognised_first(api,
     texts = host.locator("#feed .insight-text").all_inner_texts()
     assert texts == ["Later gedeeld, straks herkend.", "Eerst gedeeld, nog niet herkend."]
     assert host.locator("#insight-count").inner_text() == "2"
+    host.wait_for_timeout(700)  # arrival animation done: axe reads the final colours
+    assert serious_violations(host) == []
     host.locator("#feed").scroll_into_view_if_needed()
     screenshot(host, "room-host-insights")
 
