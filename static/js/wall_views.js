@@ -4,10 +4,11 @@
 // Insight views read the live store (live.js); stats and the table mix read /stats.
 import { newCard } from "./cards.js";
 import { EVENTS } from "./live.js";
+import { pageFeeds } from "./wall_paging.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const STATS_VIEWS = new Set(["stats", "mix"]);
-const MAX_CARDS = 30; // per column: more never fits on a projector
+const MAX_CARDS = 120; // per perspective column: paged on the wall, a few pages at most
 const POLL_MS = 10000; // joins send no event to walls: the table mix polls while it is shown
 
 export function mountWallViews(live, data) {
@@ -20,6 +21,9 @@ export function mountWallViews(live, data) {
   let renderTimer = null;
   let statsTimer = null;
   let lastFetch = 0;
+  const pager = pageFeeds(strings, ".wall-column [data-feed], .perspective-column [data-feed]");
+  const plural = new Intl.PluralRules(document.documentElement.lang);
+  const insightsWord = (n) => (plural.select(n) === "one" ? strings.insight_one : strings.insight_other);
 
   const setting = (name, fallback) => (state.settings && state.settings[name]) || fallback;
   const view = () => setting("wall_view", "tables");
@@ -54,6 +58,7 @@ export function mountWallViews(live, data) {
       const key = column.dataset.perspective;
       const mine = insights.filter((i) => (i.perspectives || []).includes(key));
       column.querySelector("[data-perspective-count]").textContent = mine.length;
+      column.querySelector("[data-insights-word]").textContent = insightsWord(mine.length);
       column.querySelector("[data-empty]").hidden = mine.length > 0;
       column.classList.toggle("is-blind", mine.length === 0);
       const cards = mine.slice(0, MAX_CARDS).map((payload) => {
@@ -168,7 +173,7 @@ export function mountWallViews(live, data) {
       head.textContent = table.name;
       const count = document.createElement("p");
       count.className = "compass-count";
-      count.textContent = `${totals.get(table.id)} ${strings.insights}`;
+      count.textContent = `${totals.get(table.id)} ${insightsWord(totals.get(table.id))}`;
       card.append(head, count, compassChart(table, counts.get(table.id), max));
       return card;
     });
@@ -225,7 +230,7 @@ export function mountWallViews(live, data) {
       const card = element("article", `stats-table colour-${table.colour}`);
       card.dataset.tableId = row.id;
       const numbers = element("p", "stats-numbers");
-      numbers.append(element("strong", "", String(row.insights)), ` ${strings.insights} · `, element("strong", "", String(row.votes || 0)), ` ${strings.recognised}`);
+      numbers.append(element("strong", "", String(row.insights)), ` ${insightsWord(row.insights)} · `, element("strong", "", String(row.votes || 0)), ` ${strings.recognised}`);
       const cloud = element("div", "word-cloud");
       wordCloud(cloud, row.words, 14);
       card.append(element("h3", "", table.name), numbers, kindRow(row.kinds), cloud);
@@ -308,6 +313,7 @@ export function mountWallViews(live, data) {
     sortTableColumns();
     if (current === "perspectives") renderPerspectives();
     if (current === "compass") renderCompass();
+    if (current === "tables" || current === "perspectives") pager.relayout();
     if (STATS_VIEWS.has(current)) {
       // At most one /stats request per 1.5 s however fast insights arrive.
       const wait = Math.max(0, 1500 - (Date.now() - lastFetch));
