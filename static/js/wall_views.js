@@ -233,7 +233,7 @@ export function mountWallViews(live, data) {
       numbers.append(element("strong", "", String(row.insights)), ` ${insightsWord(row.insights)} · `, element("strong", "", String(row.votes || 0)), ` ${strings.recognised}`);
       const cloud = element("div", "word-cloud");
       wordCloud(cloud, row.words, 14);
-      card.append(element("h3", "", table.name), numbers, kindRow(row.kinds), cloud);
+      card.append(element("h2", "", table.name), numbers, kindRow(row.kinds), cloud);
       return card;
     });
     const tables = document.querySelector("[data-stats-tables]");
