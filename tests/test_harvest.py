@@ -502,3 +502,23 @@ def test_organiser_page_lists_events_and_offers_every_download(client, api_clien
 def test_organiser_forms_need_the_token(client):
     assert client.post("/o/events", data={"name": "x"}).status_code == 401
     assert client.get("/o/download?format=csv&session=ABCDEF").status_code == 401
+
+
+def test_docx_chart_has_alt_text_and_the_document_names_its_author_and_language(known):
+    """Read back: the chart says in words what it shows; Word shows the app, not python-docx."""
+    session, _, _ = known
+    document = docx.Document(io.BytesIO(export(session, "docx")))
+    properties = document.core_properties
+    assert properties.title == "Aan tafel met de wijkaanpak"
+    assert properties.author == "Aan tafel" and properties.last_modified_by == "Aan tafel"
+    assert properties.language == "nl-NL"
+    assert "python-docx" not in (properties.author, properties.comments, properties.last_modified_by)
+    (picture,) = document.inline_shapes
+    description = picture._inline.docPr.get("descr")
+    assert picture._inline.docPr.get("title") == "Perspectiefdekking"
+    assert description.startswith("Perspectiefdekking. Representatie van bewoners: Bewoners 2,")
+    assert all(table.name in description for table in session.tables)
+
+    english, _, _ = build_known_session("en", "At the table")
+    properties = docx.Document(io.BytesIO(export(english, "docx"))).core_properties
+    assert properties.language == "en-GB" and properties.title == "At the table"
