@@ -56,8 +56,7 @@ def seed_volume(api, created) -> dict:
     counter = itertools.count()
     for table, count in zip(created["tables"], PER_TABLE, strict=False):
         authors = [
-            api.join(code, table["id"], name=next(names))["token"]
-            for _ in range(AUTHORS_PER_TABLE)
+            api.join(code, table["id"], name=next(names))["token"] for _ in range(AUTHORS_PER_TABLE)
         ]
         ids[table["id"]] = []
         for k in range(count):

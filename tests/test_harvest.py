@@ -512,7 +512,11 @@ def test_docx_chart_has_alt_text_and_the_document_names_its_author_and_language(
     assert properties.title == "Aan tafel met de wijkaanpak"
     assert properties.author == "Aan tafel" and properties.last_modified_by == "Aan tafel"
     assert properties.language == "nl-NL"
-    assert "python-docx" not in (properties.author, properties.comments, properties.last_modified_by)
+    assert "python-docx" not in (
+        properties.author,
+        properties.comments,
+        properties.last_modified_by,
+    )
     (picture,) = document.inline_shapes
     description = picture._inline.docPr.get("descr")
     assert picture._inline.docPr.get("title") == "Perspectiefdekking"

@@ -98,7 +98,9 @@ def test_wall_views(api, wall_room, page_for, view, theme):
         "[...document.querySelectorAll('h1,h2,h3,h4')].filter((h) => h.checkVisibility())"
         ".map((h) => Number(h.tagName[1]))"
     )
-    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (
+        levels
+    )
 
 
 def test_wall_spotlight(api, wall_room, page_for):

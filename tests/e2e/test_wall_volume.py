@@ -35,7 +35,8 @@ TEXTS = """() => [...document.querySelectorAll('body *')].filter((el) => {
 })"""
 
 # Where a text element's lines break: every break must follow a space or a hyphen (no "Renovatieaanbo/d").
-MID_WORD_BREAKS = """(selector) => [...document.querySelectorAll(selector)].filter((el) => el.checkVisibility())
+MID_WORD_BREAKS = """(selector) => [...document.querySelectorAll(selector)]
+  .filter((el) => el.checkVisibility())
   .flatMap((el) => {
     const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
     const broken = [];
@@ -46,7 +47,8 @@ MID_WORD_BREAKS = """(selector) => [...document.querySelectorAll(selector)].filt
         range.setStart(node, i); range.setEnd(node, i + 1);
         const rect = range.getBoundingClientRect();
         if (!rect.width && !rect.height) continue;
-        if (previousTop !== null && rect.top > previousTop + 2 && !/[\\s\\-\\u00ad\\u2013/]/.test(previousChar)
+        if (previousTop !== null && rect.top > previousTop + 2
+            && !/[\\s\\-\\u00ad\\u2013/]/.test(previousChar)
             && !/\\s/.test(node.data[i])) broken.push(el.textContent.trim().slice(0, 40));
         previousTop = rect.top; previousChar = node.data[i];
       }
@@ -150,7 +152,8 @@ def test_older_cards_page_by_and_come_round_again(crowded, page_for):
     assert first == 3  # the two pinned cards are 1 and 2, on top of every page
     # The next page starts after the last card of this one.
     wall.wait_for_function(
-        "([el, before]) => el.textContent !== before", arg=[position.element_handle(), start],
+        "([el, before]) => el.textContent !== before",
+        arg=[position.element_handle(), start],
         timeout=15000,
     )
     after = position.text_content()
