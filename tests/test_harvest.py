@@ -126,7 +126,7 @@ def test_csv_round_trips_every_field(known):
     assert (
         second["Perspectieven"] == "Bewoners doen mee, De overstap is betaalbaar en financierbaar"
     )
-    assert (second["Ronde"], second["Herkenbaar"], second["Auteur"]) == ("1", "2", "Joost")
+    assert (second["Ronde"], second["Herkend"], second["Auteur"]) == ("1", "2", "Joost")
     assert second["Organisatie"] == "Gemeente" and second["Status"] == "zichtbaar"
     assert datetime.fromisoformat(second["Tijd"]).utcoffset() is not None
     assert by_text["'" + TEXTS[2]]["Auteur"] == "anoniem"  # no name given

@@ -230,7 +230,8 @@ export function mountWallViews(live, data) {
       const card = element("article", `stats-table colour-${table.colour}`);
       card.dataset.tableId = row.id;
       const numbers = element("p", "stats-numbers");
-      numbers.append(element("strong", "", String(row.insights)), ` ${insightsWord(row.insights)} · `, element("strong", "", String(row.votes || 0)), ` ${strings.recognised}`);
+      const [before, after] = strings.recognised.split("{n}"); // "7× herkend", "recognised 7×"
+      numbers.append(element("strong", "", String(row.insights)), ` ${insightsWord(row.insights)} · ${before}`, element("strong", "", String(row.votes || 0)), after);
       const cloud = element("div", "word-cloud");
       wordCloud(cloud, row.words, 14);
       card.append(element("h2", "", table.name), numbers, kindRow(row.kinds), cloud);
