@@ -14,17 +14,24 @@ export function pageFeeds(strings, selector) {
   const number = new Intl.NumberFormat(document.documentElement.lang).format;
 
   function positionText(first, last, total) {
-    return strings.position
+    return (first === last ? strings.position_one : strings.position)
       .replace("%(first)s", number(first))
       .replace("%(last)s", number(last))
       .replace("%(total)s", number(total));
   }
 
-  function layout(feed, turn = false) {
+  function layout(feed, turn = false, again = false) {
     const cards = [...feed.querySelectorAll(":scope > .insight")];
     const indicator = feed.parentElement.querySelector("[data-position]");
     feed.dataset.density = density(cards.length);
-    for (const card of cards) card.classList.remove("is-off");
+    for (const card of cards) {
+      card.classList.remove("is-off");
+      const text = card.querySelector(".insight-text.is-clamped");
+      if (text) {
+        text.classList.remove("is-clamped");
+        text.style.removeProperty("-webkit-line-clamp");
+      }
+    }
     const room = feed.clientHeight;
     if (!room) return; // view not shown: laid out when it is
     const gap = parseFloat(getComputedStyle(feed).rowGap) || 0;
@@ -54,8 +61,10 @@ export function pageFeeds(strings, selector) {
     // A card too tall for what is left waits for a page of its own: drop the pinned ones for it.
     if (last === offset && offset < rest.length) {
       for (const card of pinned) shown.delete(card);
-      shown.add(rest[offset]);
+      const card = rest[offset];
+      shown.add(card);
       last = offset + 1;
+      if (heights.get(card) > room - top) clamp(card, heights.get(card), room - top);
     }
     offsets.set(feed, offset);
     feed.dataset.lastIndex = String(last);
@@ -71,11 +80,26 @@ export function pageFeeds(strings, selector) {
       indicator.hidden = !paged;
       indicator.textContent = paged ? positionText(first, end, cards.length) : "";
     }
+    // Showing the position line can wrap the column head and shrink the feed: fit once more.
+    if (!again && feed.clientHeight !== room) return layout(feed, false, true);
     if (turn && !reduced.matches) {
       feed.classList.remove("is-turning");
       void feed.offsetWidth; // restart the page-in animation
       feed.classList.add("is-turning");
+      // Only this turn animates: cards drawn into the feed later must not slide in again.
+      setTimeout(() => feed.classList.remove("is-turning"), 800);
     }
+  }
+
+  // Taller than the whole column (a very long text on a small screen): end the text at a line,
+  // with an ellipsis after a whole word, so the card still fits in one piece.
+  function clamp(card, height, room) {
+    const text = card.querySelector(".insight-text");
+    if (!text) return;
+    const lineHeight = parseFloat(getComputedStyle(text).lineHeight);
+    const lines = Math.max(1, Math.floor((room - (height - text.getBoundingClientRect().height)) / lineHeight));
+    text.style.setProperty("-webkit-line-clamp", String(lines));
+    text.classList.add("is-clamped");
   }
 
   const feeds = () => document.querySelectorAll(selector);

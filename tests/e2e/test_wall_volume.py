@@ -118,6 +118,7 @@ def test_the_crowded_wall_is_legible(crowded, page_for, size):
             assert not clipped, (selector, box.text_content())
     assert wall.evaluate(MID_WORD_BREAKS, ".wall-title h1, .column-head h2, .insight-text") == []
 
+    wall.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
     columns = wall.evaluate(CARDS)
     assert [len(c["cards"]) > 0 for c in columns] == [True, True, True]
     for column in columns:
@@ -133,7 +134,7 @@ def test_the_crowded_wall_is_legible(crowded, page_for, size):
         pinned = sorted(seeded["pinned"][int(column["table"])], reverse=True)
         assert ids[:shown] == pinned[:shown]
         # A position line: which cards of how many are on screen.
-        assert re.fullmatch(r"\d+–\d+ van \d+", column["position"]), column["position"]
+        assert re.fullmatch(r"\d+(–\d+)? van \d+", column["position"]), column["position"]
     assert [int(c["position"].rsplit(" ", 1)[1]) for c in columns] == PER_TABLE
 
     if size == "1080p":
@@ -148,7 +149,8 @@ def test_older_cards_page_by_and_come_round_again(crowded, page_for):
     wall.wait_for_function("(f) => f.dataset.paged === 'true'", arg=feed.element_handle())
     position = wall.locator(f'.wall-column[data-table-id="{first_table}"] [data-position]')
     start = position.text_content()
-    first, last = (int(n) for n in re.match(r"(\d+)–(\d+)", start).groups())
+    shown = re.match(r"(\d+)(?:–(\d+))? van", start)
+    first, last = int(shown.group(1)), int(shown.group(2) or shown.group(1))
     assert first == 3  # the two pinned cards are 1 and 2, on top of every page
     # The next page starts after the last card of this one.
     wall.wait_for_function(
@@ -177,3 +179,64 @@ def test_reduced_motion_pages_without_animation(crowded, browser):
         assert animation == "none"
     finally:
         context.close()
+
+
+HEADINGS = (
+    ".wall-title h1, .column-head h2, .perspective-head h2, .perspective-full, .compass-card h3,"
+    " .stats-table h2, .mix-table h3, .summary-card h2, .view-head h2, .stats-panel h2"
+)
+
+
+@pytest.mark.parametrize("size", ["720p", "1080p"])
+@pytest.mark.parametrize("view", ["perspectives", "compass", "stats", "mix", "summaries"])
+def test_every_view_is_legible_at_volume(api, crowded, page_for, view, size):
+    """The other views with 200 insights: text at least 24 px at 1080p, names whole, cards whole."""
+    created, _ = crowded
+    api.call(
+        "PATCH",
+        f"/sessions/{created['code']}",
+        created["facilitator_key"],
+        200,
+        json={"settings": {"wall_view": view}},
+    )
+    viewport = VIEWPORTS[size]
+    try:
+        wall = page_for(created["wall_url"], viewport)
+        wall.wait_for_selector(f'.wall[data-rendered="{view}"]')
+        if view in ("stats", "mix"):
+            wall.wait_for_selector('.wall[data-stats-ready="true"]')
+        if view == "perspectives":
+            wall.wait_for_function(
+                "[...document.querySelectorAll('.perspective-column [data-feed]')]"
+                ".every((f) => f.dataset.paged)"
+            )
+        path = screenshot(wall, f"wall-volume-{view}-{size}")
+        texts = wall.evaluate(TEXTS)
+        smallest = min(texts, key=lambda t: t["size"])
+        print(f"{view} {size}: smallest wall text {smallest['size']:.1f}px ({smallest['text']!r})")
+        assert smallest["size"] >= 24 * viewport["height"] / 1080 - 0.05, smallest
+        assert wall.evaluate(MID_WORD_BREAKS, HEADINGS) == []
+        for box in wall.locator(HEADINGS).all():
+            if box.is_visible():
+                clipped = box.evaluate(
+                    "(el) => el.scrollWidth > el.clientWidth + 2"
+                    " || el.scrollHeight > el.clientHeight + 2"
+                )
+                assert not clipped, box.text_content()
+        wall.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
+        for column in wall.locator(".perspective-column").all():
+            feed = column.locator("[data-feed]").bounding_box()
+            for card in column.locator(".insight").all():
+                if card.is_visible():
+                    box = card.bounding_box()
+                    assert box["y"] >= feed["y"] - 0.5
+                    assert box["y"] + box["height"] <= feed["y"] + feed["height"] + 0.5
+        assert path.exists()
+    finally:
+        api.call(
+            "PATCH",
+            f"/sessions/{created['code']}",
+            created["facilitator_key"],
+            200,
+            json={"settings": {"wall_view": "tables"}},
+        )
