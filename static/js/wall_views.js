@@ -95,9 +95,23 @@ export function mountWallViews(live, data) {
     return element;
   }
 
+  // A word too long for a line breaks at its soft hyphen nearest the middle ("Renovatie-", "aanbod").
+  function splitWord(word, width) {
+    const plain = word.replaceAll("\u00ad", "");
+    if (plain.length <= width || !word.includes("\u00ad")) return [plain];
+    const parts = word.split("\u00ad");
+    let best = 1;
+    let bestGap = Infinity;
+    for (let i = 1; i < parts.length; i += 1) {
+      const gap = Math.abs(parts.slice(0, i).join("").length - plain.length / 2);
+      if (gap <= bestGap) [best, bestGap] = [i, gap]; // on a tie the longer first part: "Renovatie-aanbod"
+    }
+    return [`${parts.slice(0, best).join("")}-`, parts.slice(best).join("")];
+  }
+
   function wrapLabel(text, width = 13) {
     const lines = [""];
-    for (const word of text.split(" ")) {
+    for (const word of text.split(" ").flatMap((w) => splitWord(w, width))) {
       const line = lines[lines.length - 1];
       if (line && (line + " " + word).length > width) lines.push(word);
       else lines[lines.length - 1] = line ? `${line} ${word}` : word;
@@ -113,7 +127,7 @@ export function mountWallViews(live, data) {
     const height = 660;
     const cx = width / 2;
     const cy = height / 2;
-    const radius = 185;
+    const radius = 170;
     const axes = data.perspectives;
     const angle = (i) => -Math.PI / 2 + (2 * Math.PI * i) / axes.length;
     const point = (i, r) => [cx + r * Math.cos(angle(i)), cy + r * Math.sin(angle(i))];
@@ -141,7 +155,7 @@ export function mountWallViews(live, data) {
       const [ex, ey] = point(i, radius);
       const sin = Math.sin(angle(i));
       const cos = Math.cos(angle(i));
-      const lines = wrapLabel(p.short);
+      const lines = wrapLabel(p.hyphenated || p.short, 11);
       const valueSize = 50;
       const lineSize = 33;
       const blockHeight = valueSize + lines.length * lineSize;
@@ -209,6 +223,18 @@ export function mountWallViews(live, data) {
       return span;
     });
     target.replaceChildren(...spans);
+    fitCloud(target, spans);
+  }
+
+  // The cloud's box (a stats card or panel) clips: drop the least frequent words until it fits,
+  // so no word is ever shown cut in half.
+  function fitCloud(target, spans) {
+    const box = target.closest(".stats-table, .stats-panel");
+    if (!box || !box.clientHeight) return;
+    const overflowing = () =>
+      box.scrollHeight > box.clientHeight + 1 ||
+      target.getBoundingClientRect().bottom > box.getBoundingClientRect().bottom;
+    for (let i = spans.length - 1; i > 0 && overflowing(); i -= 1) spans[i].remove();
   }
 
   function kindRow(kinds) {
@@ -240,6 +266,7 @@ export function mountWallViews(live, data) {
     const tables = document.querySelector("[data-stats-tables]");
     tables.className = `stats-tables cols-${Math.min(Math.max(stats.tables.length, 1), 4)}`;
     tables.replaceChildren(...cards);
+    for (const cloud of tables.querySelectorAll(".word-cloud")) fitCloud(cloud, [...cloud.children]);
 
     const top = (stats.top || []).slice(0, 5).map((item, index) => {
       const table = tableOf(item.table_id);

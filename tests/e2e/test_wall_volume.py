@@ -30,8 +30,9 @@ TEXTS = """() => [...document.querySelectorAll('body *')].filter((el) => {
   const r = el.getBoundingClientRect();
   return {tag: el.tagName, cls: String(el.className.baseVal ?? el.className),
           text: el.textContent.trim().slice(0, 40),
-          size: parseFloat(getComputedStyle(el).fontSize), top: r.top, bottom: r.bottom,
-          left: r.left, right: r.right};
+          // SVG text is drawn scaled: its size on screen is the font size times the scale.
+          size: parseFloat(getComputedStyle(el).fontSize) * (el.getScreenCTM?.().a ?? 1),
+          top: r.top, bottom: r.bottom, left: r.left, right: r.right};
 })"""
 
 # Where a text element's lines break: every break must follow a space or a hyphen (no "Renovatieaanbo/d").
@@ -223,6 +224,21 @@ def test_every_view_is_legible_at_volume(api, crowded, page_for, view, size):
                     " || el.scrollHeight > el.clientHeight + 2"
                 )
                 assert not clipped, box.text_content()
+        # Compass labels: long names break between syllables, and no two labels overlap.
+        overlaps = wall.evaluate(
+            """() => [...document.querySelectorAll('svg.compass')].flatMap((chart) => {
+              const boxes = [...chart.querySelectorAll('.compass-label text')]
+                .map((t) => [t.textContent, t.getBoundingClientRect(), t.parentNode]);
+              return boxes.flatMap(([a, r, g], i) => boxes.slice(i + 1)
+                .filter(([, q, h]) => g !== h && r.left < q.right - 1 && q.left < r.right - 1
+                                      && r.top < q.bottom - 1 && q.top < r.bottom - 1)
+                .map(([b]) => `${a}/${b}`));
+            })"""
+        )
+        assert overlaps == []
+        if view == "compass":
+            names = wall.locator(".compass-name").all_text_contents()
+            assert "Renovatie-" in names and "aanbod" in names and "Besluit-" in names
         wall.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
         for column in wall.locator(".perspective-column").all():
             feed = column.locator("[data-feed]").bounding_box()
