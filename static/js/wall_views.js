@@ -280,6 +280,8 @@ export function mountWallViews(live, data) {
       return li;
     });
     document.querySelector("[data-top]").replaceChildren(...top);
+    const panel = document.querySelector("[data-top]").closest(".stats-panel");
+    while (top.length > 1 && panel.scrollHeight > panel.clientHeight + 1) top.pop().remove(); // whole items only
     document.querySelector("[data-top-empty]").hidden = top.length > 0;
     wordCloud(document.querySelector("[data-words]"), stats.words, 36);
   }

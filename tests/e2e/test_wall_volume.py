@@ -111,13 +111,24 @@ def test_the_crowded_wall_is_legible(crowded, page_for, size):
     assert [t for t in texts if not inside(t, screen, slack=1)] == []
 
     # Title, table names and join code: whole, and no word broken in two.
-    for selector in (".wall-title h1", ".column-head h2", ".join-code", ".join-cta"):
+    for selector in (
+        ".wall-title h1",
+        ".column-head h2",
+        ".column-question",
+        ".join-code",
+        ".join-cta",
+    ):
         for box in wall.locator(selector).all():
             clipped = box.evaluate(
                 "(el) => el.scrollWidth > el.clientWidth + 2 || el.scrollHeight > el.clientHeight + 2"
             )
             assert not clipped, (selector, box.text_content())
-    assert wall.evaluate(MID_WORD_BREAKS, ".wall-title h1, .column-head h2, .insight-text") == []
+    assert (
+        wall.evaluate(
+            MID_WORD_BREAKS, ".wall-title h1, .column-head h2, .column-question, .insight-text"
+        )
+        == []
+    )
 
     wall.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
     columns = wall.evaluate(CARDS)
@@ -184,7 +195,8 @@ def test_reduced_motion_pages_without_animation(crowded, browser):
 
 HEADINGS = (
     ".wall-title h1, .column-head h2, .perspective-head h2, .perspective-full, .compass-card h3,"
-    " .stats-table h2, .mix-table h3, .summary-card h2, .view-head h2, .stats-panel h2"
+    " .stats-table h2, .mix-table h3, .summary-card h2, .view-head h2, .stats-panel h2, .mix-name,"
+    " .top-text"
 )
 
 
