@@ -36,19 +36,23 @@ export function pageFeeds(strings, selector) {
     if (!room) return; // view not shown: laid out when it is
     const gap = parseFloat(getComputedStyle(feed).rowGap) || 0;
     const top = parseFloat(getComputedStyle(feed).paddingTop) || 0;
-    const pinned = cards.filter((c) => c.classList.contains("is-pinned"));
-    const rest = cards.filter((c) => !c.classList.contains("is-pinned"));
+    const allPinned = cards.filter((c) => c.classList.contains("is-pinned"));
+    const unpinned = cards.filter((c) => !c.classList.contains("is-pinned"));
     const heights = new Map(cards.map((c) => [c, c.getBoundingClientRect().height]));
     let used = top;
     const fits = (card) => used + heights.get(card) <= room + 0.5;
     const shown = new Set();
-    // Pinned cards stay on top, but leave at least half the column to the conversation.
-    for (const card of pinned) {
-      if (shown.size && used + heights.get(card) > room / 2) break;
+    // Pinned cards stay on top, but leave at least half the column to the conversation; pinned
+    // cards beyond that half take their turn at the head of the pages.
+    const pinned = [];
+    for (const card of allPinned) {
+      if (pinned.length && used + heights.get(card) > room / 2) break;
       if (!fits(card)) break;
+      pinned.push(card);
       shown.add(card);
       used += heights.get(card) + gap;
     }
+    const rest = [...allPinned.slice(pinned.length), ...unpinned];
     let offset = offsets.get(feed) || 0;
     if (turn) offset = Number(feed.dataset.lastIndex || 0); // the next page starts after this one
     if (offset >= rest.length) offset = 0;
@@ -76,6 +80,7 @@ export function pageFeeds(strings, selector) {
     feed.dataset.last = paged ? String(end) : String(cards.length);
     feed.dataset.total = String(cards.length);
     feed.dataset.paged = String(paged);
+    feed.dataset.fixed = String(pinned.length); // pinned cards that stay on top of every page
     if (indicator) {
       indicator.hidden = !paged;
       indicator.textContent = paged ? positionText(first, end, cards.length) : "";

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ORGANISER_TOKEN
-from tests.e2e.conftest import LAPTOP, PHONE, WALL
+from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 
@@ -90,6 +90,7 @@ def test_wall_views(api, wall_room, page_for, view, theme):
     wall.wait_for_selector(f'.wall[data-view="{view}"][data-rendered="{view}"]')
     if view in ("stats", "mix"):
         wall.wait_for_selector('.wall[data-stats-ready="true"]')
+    screenshot(wall, f"wall-{view}-{theme}")
     assert serious_violations(wall) == []
     # One main landmark, one h1, and headings that never skip a level.
     assert wall.locator("main").count() == 1
@@ -116,6 +117,7 @@ def test_wall_spotlight(api, wall_room, page_for):
     try:
         wall = page_for(wall_room["wall_url"], WALL)
         wall.wait_for_selector("#spotlight:not([hidden])")
+        screenshot(wall, "wall-spotlight")
         assert serious_violations(wall) == []
     finally:
         api.call(
