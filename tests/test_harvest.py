@@ -126,7 +126,7 @@ def test_csv_round_trips_every_field(known):
     assert (
         second["Perspectieven"] == "Bewoners doen mee, De overstap is betaalbaar en financierbaar"
     )
-    assert (second["Ronde"], second["Herkenbaar"], second["Auteur"]) == ("1", "2", "Joost")
+    assert (second["Ronde"], second["Herkend"], second["Auteur"]) == ("1", "2", "Joost")
     assert second["Organisatie"] == "Gemeente" and second["Status"] == "zichtbaar"
     assert datetime.fromisoformat(second["Tijd"]).utcoffset() is not None
     assert by_text["'" + TEXTS[2]]["Auteur"] == "anoniem"  # no name given
@@ -599,3 +599,25 @@ def test_anonymised_exports_hold_no_personal_name_at_all(ctx, known):
             assert name not in text, (fmt, name)
     named = export(session, "md").decode()
     assert "**Tafelhost:** Marieke" in named  # without anonymise the host is named
+def test_docx_chart_has_alt_text_and_the_document_names_its_author_and_language(known):
+    """Read back: the chart says in words what it shows; Word shows the app, not python-docx."""
+    session, _, _ = known
+    document = docx.Document(io.BytesIO(export(session, "docx")))
+    properties = document.core_properties
+    assert properties.title == "Aan tafel met de wijkaanpak"
+    assert properties.author == "Aan tafel" and properties.last_modified_by == "Aan tafel"
+    assert properties.language == "nl-NL"
+    assert "python-docx" not in (
+        properties.author,
+        properties.comments,
+        properties.last_modified_by,
+    )
+    (picture,) = document.inline_shapes
+    description = picture._inline.docPr.get("descr")
+    assert picture._inline.docPr.get("title") == "Perspectiefdekking"
+    assert description.startswith("Perspectiefdekking. Representatie van bewoners: Bewoners 2,")
+    assert all(table.name in description for table in session.tables)
+
+    english, _, _ = build_known_session("en", "At the table")
+    properties = docx.Document(io.BytesIO(export(english, "docx"))).core_properties
+    assert properties.language == "en-GB" and properties.title == "At the table"

@@ -92,3 +92,36 @@ def test_concurrent_votes_never_double_count(seeded):
         list(pool.map(vote, [voters[0]] * 5))  # toggles: odd number of clicks -> one vote less
     listed = api.call("GET", f"/sessions/{code}/insights", expect=200).json()["insights"]
     assert next(i for i in listed if i["id"] == insight)["votes"] == 7
+
+
+def test_word_cloud_keeps_terms_and_names_and_leaves_out_filler():
+    """Real sentences from a dry run: the cloud shows what the room talked about, spelled as written."""
+    texts = [
+        "De VvE in Amsterdam wil collectieve inkoop van zonnepanelen, maar het is duidelijk "
+        "dat we eerst moeten laten zien wat het oplevert.",
+        "Gespikkeld bezit maakt het lastig zolang de corporatie niet meedoet.",
+        "Buurkracht hielp de VvE met collectieve inkoop; neem dat voorbeeld vanaf het begin mee.",
+        "Bij gespikkeld bezit moet je de VvE en de corporatie samen aan tafel krijgen.",
+        "In Amsterdam werkt collectieve inkoop, laat zien wat Buurkracht deed.",
+    ]
+    cloud = stats.words(texts)
+    terms = dict(cloud)
+    assert terms["VvE"] == 3 and terms["collectieve inkoop"] == 3
+    assert terms["Amsterdam"] == 2 and terms["Buurkracht"] == 2
+    assert terms["gespikkeld bezit"] == 2  # a two-word term, as written mid-sentence
+    assert cloud[0][1] == 3 and [n for _, n in cloud] == sorted((n for _, n in cloud), reverse=True)
+    for filler in ("duidelijk", "zien", "laten", "neem", "vanaf", "zolang", "mee", "dat"):
+        assert filler not in {term.lower() for term in terms}, filler
+    # The parts of a kept term do not also stand alone with the same count.
+    assert "inkoop" not in terms and "collectieve" not in terms
+    assert not {"vve", "amsterdam", "buurkracht"} & set(terms)  # names keep their capitals
+
+
+def test_word_cloud_in_english():
+    texts = [
+        "Collective purchasing made heat pumps affordable for the owners association.",
+        "We should clearly let residents see collective purchasing work in Utrecht.",
+    ]
+    terms = dict(stats.words(texts, language="en"))
+    assert terms["collective purchasing"] == 2 and "Utrecht" in terms
+    assert not {"clearly", "let", "see", "should", "the"} & {t.lower() for t in terms}

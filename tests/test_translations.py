@@ -1,5 +1,6 @@
 """Every user-facing string has a Dutch translation: extract the catalogue afresh and compare."""
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -45,3 +46,62 @@ def test_numbers_and_dates_follow_the_language(app):
         assert render_template_string(page, when=when) == "1.200 · 25 nov 2026"
     with app.test_request_context("/?lang=en"):
         assert render_template_string(page, when=when) == "1,200 · Nov 25, 2026"
+
+
+def test_wall_counts_in_singular_and_plural_and_a_vote_is_worded_one_way(client, api_client):
+    """ "1 inzicht", "2 inzichten"; a vote reads "1× herkend" on the wall as in the exports."""
+    created = api_client.create_session()
+    first, second = created["tables"][0], created["tables"][1]
+    me = api_client.join(created["code"], first["id"], name="Noor")
+    voter = api_client.join(created["code"], first["id"], name="Bram")
+    one = api_client.post(created["code"], me["token"], first["id"], "Eén inzicht.").json()
+    api_client.post(created["code"], me["token"], first["id"], "Twee inzichten.")
+    for text in ("Een.", "Twee.", "Drie."):
+        api_client.post(created["code"], me["token"], second["id"], text)
+    api_client.call(
+        "POST", f"/sessions/{created['code']}/insights/{one['id']}/vote", voter["token"]
+    )
+    wall = client.get(f"/w/{created['code']}").get_data(as_text=True)
+    counts = re.findall(
+        r"data-table-count>(\d+)</span> <span data-insights-word>(\w+)</span>", wall
+    )
+    assert counts == [("2", "inzichten"), ("3", "inzichten"), ("0", "inzichten")]
+    api_client.call(
+        "PATCH",
+        f"/sessions/{created['code']}/insights/{one['id']}",
+        created["facilitator_key"],
+        json={"status": "hidden"},
+    )
+    wall = client.get(f"/w/{created['code']}").get_data(as_text=True)
+    assert re.findall(r"data-table-count>(\d+)</span> <span data-insights-word>(\w+)</span>", wall)[
+        0
+    ] == ("1", "inzicht")
+    assert "herkenbaar" not in wall and "keer herkend" not in wall
+    page_data = wall.split('id="wall-views-data">', 1)[1]
+    assert '"recognised": "{n}\\u00d7 herkend"' in page_data or '"{n}× herkend"' in page_data
+    assert '"insight_one": "inzicht"' in wall and '"insight_other": "inzichten"' in wall
+
+
+def test_a_vote_on_a_card_reads_n_times_recognised(client, api_client):
+    created = api_client.create_session()
+    table = created["tables"][0]
+    me = api_client.join(created["code"], table["id"], name="Noor")
+    voter = api_client.join(created["code"], table["id"], name="Bram")
+    one = api_client.post(created["code"], me["token"], table["id"], "Eén inzicht.").json()
+    api_client.call(
+        "POST", f"/sessions/{created['code']}/insights/{one['id']}/vote", voter["token"]
+    )
+    dutch = client.get(f"/w/{created['code']}").get_data(as_text=True)
+    card = dutch.split(f'data-id="{one["id"]}"', 1)[1].split("</article>", 1)[0]
+    text = re.sub(r"<[^>]+>", "", card.split('class="votes"', 1)[1])
+    assert re.sub(r"\s+", " ", text).strip().startswith('data-field="votes">🙋 1× herkend')
+    english = client.get(f"/w/{created['code']}?lang=en").get_data(as_text=True)
+    card = english.split(f'data-id="{one["id"]}"', 1)[1].split("</article>", 1)[0]
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", card)).count("recognised 1×") == 1
+
+
+def test_organiser_sign_in_hint_shows_the_command_not_backticks(client):
+    for language, words in (("nl", "toont het"), ("en", "prints it")):
+        page = client.get(f"/o/?lang={language}").get_data(as_text=True)
+        assert f"<code>make run</code> {words}" in page
+        assert "`" not in page.split("<main", 1)[1]

@@ -1,4 +1,4 @@
-""" "Herkenbaar" votes over real sockets: counts reach the wall, the console and the table's phones."""
+""" "Herken ik" votes over real sockets: counts reach the wall, the console and the table's phones."""
 
 from concurrent.futures import ThreadPoolExecutor
 

@@ -2,6 +2,7 @@
 import { fillCard, newCard } from "./cards.js";
 import { connectLive, pageData, showConnection, startTimer } from "./live.js";
 import { followRound } from "./rotation.js";
+import { pageFeeds } from "./wall_paging.js";
 import { mountWallViews } from "./wall_views.js";
 
 const data = pageData();
@@ -10,6 +11,14 @@ let settings = data.state.settings;
 let tableIds = data.state.tables.map((t) => t.id).join(",");
 
 const number = new Intl.NumberFormat(document.documentElement.lang).format; // 1.200 in Dutch
+const plural = new Intl.PluralRules(document.documentElement.lang);
+// "1 inzicht", "2 inzichten": both forms come from the catalogue, the rule from the language.
+const insightsWord = (n) => (plural.select(n) === "one" ? data.strings.insight_one : data.strings.insight_other);
+function showCount(countEl, n) {
+  countEl.textContent = number(n);
+  const word = countEl.parentElement.querySelector("[data-insights-word]");
+  if (word) word.textContent = insightsWord(n);
+}
 const column = (tableId) => document.querySelector(`.wall-column[data-table-id="${tableId}"]`);
 const cardOf = (id) => document.querySelector(`.insight[data-id="${id}"]`);
 
@@ -29,12 +38,12 @@ function refreshCounts() {
   for (const section of document.querySelectorAll(".wall-column")) {
     const n = section.querySelectorAll(".insight").length;
     if (!settings.silent) {
-      section.querySelector("[data-table-count]").textContent = number(n);
+      showCount(section.querySelector("[data-table-count]"), n);
       total += n;
     }
     section.querySelector("[data-empty]").hidden = n > 0 || settings.silent;
   }
-  if (!settings.silent) document.getElementById("count-insights").textContent = number(total);
+  if (!settings.silent) showCount(document.getElementById("count-insights"), total);
 }
 
 function showInsight(payload) {
@@ -60,10 +69,10 @@ function showInsight(payload) {
 
 function showSilentCounts(counts) {
   if (!counts || !counts.tables) return;
-  document.getElementById("count-insights").textContent = number(counts.insights);
+  showCount(document.getElementById("count-insights"), counts.insights);
   for (const [tableId, n] of Object.entries(counts.tables)) {
     const el = column(tableId)?.querySelector("[data-table-count]");
-    if (el && settings.silent) el.textContent = number(n);
+    if (el && settings.silent) showCount(el, n);
   }
 }
 

@@ -4,10 +4,11 @@
 // Insight views read the live store (live.js); stats and the table mix read /stats.
 import { newCard } from "./cards.js";
 import { EVENTS } from "./live.js";
+import { pageFeeds } from "./wall_paging.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const STATS_VIEWS = new Set(["stats", "mix"]);
-const MAX_CARDS = 30; // per column: more never fits on a projector
+const MAX_CARDS = 120; // per perspective column: paged on the wall, a few pages at most
 const POLL_MS = 10000; // joins send no event to walls: the table mix polls while it is shown
 
 export function mountWallViews(live, data) {
@@ -20,6 +21,9 @@ export function mountWallViews(live, data) {
   let renderTimer = null;
   let statsTimer = null;
   let lastFetch = 0;
+  const pager = pageFeeds(strings, ".wall-column [data-feed], .perspective-column [data-feed]");
+  const plural = new Intl.PluralRules(document.documentElement.lang);
+  const insightsWord = (n) => (plural.select(n) === "one" ? strings.insight_one : strings.insight_other);
 
   const setting = (name, fallback) => (state.settings && state.settings[name]) || fallback;
   const view = () => setting("wall_view", "tables");
@@ -54,6 +58,7 @@ export function mountWallViews(live, data) {
       const key = column.dataset.perspective;
       const mine = insights.filter((i) => (i.perspectives || []).includes(key));
       column.querySelector("[data-perspective-count]").textContent = mine.length;
+      column.querySelector("[data-insights-word]").textContent = insightsWord(mine.length);
       column.querySelector("[data-empty]").hidden = mine.length > 0;
       column.classList.toggle("is-blind", mine.length === 0);
       const cards = mine.slice(0, MAX_CARDS).map((payload) => {
@@ -90,9 +95,23 @@ export function mountWallViews(live, data) {
     return element;
   }
 
+  // A word too long for a line breaks at its soft hyphen nearest the middle ("Renovatie-", "aanbod").
+  function splitWord(word, width) {
+    const plain = word.replaceAll("\u00ad", "");
+    if (plain.length <= width || !word.includes("\u00ad")) return [plain];
+    const parts = word.split("\u00ad");
+    let best = 1;
+    let bestGap = Infinity;
+    for (let i = 1; i < parts.length; i += 1) {
+      const gap = Math.abs(parts.slice(0, i).join("").length - plain.length / 2);
+      if (gap <= bestGap) [best, bestGap] = [i, gap]; // on a tie the longer first part: "Renovatie-aanbod"
+    }
+    return [`${parts.slice(0, best).join("")}-`, parts.slice(best).join("")];
+  }
+
   function wrapLabel(text, width = 13) {
     const lines = [""];
-    for (const word of text.split(" ")) {
+    for (const word of text.split(" ").flatMap((w) => splitWord(w, width))) {
       const line = lines[lines.length - 1];
       if (line && (line + " " + word).length > width) lines.push(word);
       else lines[lines.length - 1] = line ? `${line} ${word}` : word;
@@ -108,7 +127,7 @@ export function mountWallViews(live, data) {
     const height = 660;
     const cx = width / 2;
     const cy = height / 2;
-    const radius = 185;
+    const radius = 170;
     const axes = data.perspectives;
     const angle = (i) => -Math.PI / 2 + (2 * Math.PI * i) / axes.length;
     const point = (i, r) => [cx + r * Math.cos(angle(i)), cy + r * Math.sin(angle(i))];
@@ -136,7 +155,7 @@ export function mountWallViews(live, data) {
       const [ex, ey] = point(i, radius);
       const sin = Math.sin(angle(i));
       const cos = Math.cos(angle(i));
-      const lines = wrapLabel(p.short);
+      const lines = wrapLabel(p.hyphenated || p.short, 11);
       const valueSize = 50;
       const lineSize = 33;
       const blockHeight = valueSize + lines.length * lineSize;
@@ -168,7 +187,7 @@ export function mountWallViews(live, data) {
       head.textContent = table.name;
       const count = document.createElement("p");
       count.className = "compass-count";
-      count.textContent = `${totals.get(table.id)} ${strings.insights}`;
+      count.textContent = `${totals.get(table.id)} ${insightsWord(totals.get(table.id))}`;
       card.append(head, count, compassChart(table, counts.get(table.id), max));
       return card;
     });
@@ -204,6 +223,18 @@ export function mountWallViews(live, data) {
       return span;
     });
     target.replaceChildren(...spans);
+    fitCloud(target, spans);
+  }
+
+  // The cloud's box (a stats card or panel) clips: drop the least frequent words until it fits,
+  // so no word is ever shown cut in half.
+  function fitCloud(target, spans) {
+    const box = target.closest(".stats-table, .stats-panel");
+    if (!box || !box.clientHeight) return;
+    const overflowing = () =>
+      box.scrollHeight > box.clientHeight + 1 ||
+      target.getBoundingClientRect().bottom > box.getBoundingClientRect().bottom;
+    for (let i = spans.length - 1; i > 0 && overflowing(); i -= 1) spans[i].remove();
   }
 
   function kindRow(kinds) {
@@ -225,15 +256,17 @@ export function mountWallViews(live, data) {
       const card = element("article", `stats-table colour-${table.colour}`);
       card.dataset.tableId = row.id;
       const numbers = element("p", "stats-numbers");
-      numbers.append(element("strong", "", String(row.insights)), ` ${strings.insights} · `, element("strong", "", String(row.votes || 0)), ` ${strings.recognised}`);
+      const [before, after] = strings.recognised.split("{n}"); // "7× herkend", "recognised 7×"
+      numbers.append(element("strong", "", String(row.insights)), ` ${insightsWord(row.insights)} · ${before}`, element("strong", "", String(row.votes || 0)), after);
       const cloud = element("div", "word-cloud");
       wordCloud(cloud, row.words, 14);
-      card.append(element("h3", "", table.name), numbers, kindRow(row.kinds), cloud);
+      card.append(element("h2", "", table.name), numbers, kindRow(row.kinds), cloud);
       return card;
     });
     const tables = document.querySelector("[data-stats-tables]");
     tables.className = `stats-tables cols-${Math.min(Math.max(stats.tables.length, 1), 4)}`;
     tables.replaceChildren(...cards);
+    for (const cloud of tables.querySelectorAll(".word-cloud")) fitCloud(cloud, [...cloud.children]);
 
     const top = (stats.top || []).slice(0, 5).map((item, index) => {
       const table = tableOf(item.table_id);
@@ -247,6 +280,8 @@ export function mountWallViews(live, data) {
       return li;
     });
     document.querySelector("[data-top]").replaceChildren(...top);
+    const panel = document.querySelector("[data-top]").closest(".stats-panel");
+    while (top.length > 1 && panel.scrollHeight > panel.clientHeight + 1) top.pop().remove(); // whole items only
     document.querySelector("[data-top-empty]").hidden = top.length > 0;
     wordCloud(document.querySelector("[data-words]"), stats.words, 36);
   }
@@ -308,6 +343,7 @@ export function mountWallViews(live, data) {
     sortTableColumns();
     if (current === "perspectives") renderPerspectives();
     if (current === "compass") renderCompass();
+    if (current === "tables" || current === "perspectives") pager.relayout();
     if (STATS_VIEWS.has(current)) {
       // At most one /stats request per 1.5 s however fast insights arrive.
       const wait = Math.max(0, 1500 - (Date.now() - lastFetch));

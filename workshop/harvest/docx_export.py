@@ -82,16 +82,24 @@ def add_details_style(document) -> None:
     assert document.styles["List Bullet"].style_id == BULLET_STYLE_ID
 
 
+APP_NAME = "Aan tafel"
+LANGUAGE_TAGS = {"nl": "nl-NL", "en": "en-GB"}
+
+
 def render(report: Report) -> bytes:
     words = report.words
     document = Document()
-    document.core_properties.title = xml_safe(report.title)
-    document.core_properties.language = report.language
+    properties = document.core_properties  # else Word shows "python-docx" as the author
+    properties.title = xml_safe(report.title)
+    properties.subject = xml_safe(report.subtitle)
+    properties.author = properties.last_modified_by = APP_NAME
+    properties.language = LANGUAGE_TAGS[report.language]
+    properties.comments = ""
     document.styles["Normal"].font.name = "Calibri"
     document.styles["Normal"].font.size = Pt(11)
     rpr = document.styles["Normal"].element.get_or_add_rPr()
     lang = OxmlElement("w:lang")  # spelling check and hyphenation in the report's language
-    lang.set(qn("w:val"), {"nl": "nl-NL", "en": "en-GB"}[report.language])
+    lang.set(qn("w:val"), LANGUAGE_TAGS[report.language])
     rpr.append(lang)
     add_details_style(document)
     for section in document.sections:
@@ -147,7 +155,10 @@ def coverage(document, report: Report, session, level) -> None:
         [(table.name, table.coverage) for table in session.tables],
         [(key, short) for key, _, short in session.perspectives],
     )
-    document.add_picture(io.BytesIO(image), width=Cm(16.5))
+    picture = document.add_picture(io.BytesIO(image), width=Cm(16.5))
+    # Alt text: the chart's numbers in words, for a screen reader (Word's "Alt Text" field).
+    picture._inline.docPr.set("title", xml_safe(words["coverage"]))
+    picture._inline.docPr.set("descr", xml_safe(coverage_description(report, session)))
     document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     paragraph(document, words["coverage_note"], italic=True)
     for table in session.tables:
@@ -156,6 +167,16 @@ def coverage(document, report: Report, session, level) -> None:
             p = document.add_paragraph(style="List Bullet")
             p.add_run(xml_safe(table.name)).bold = True
             p.add_run(f" — {words['blind_spots']}: {', '.join(missing)}")
+
+
+def coverage_description(report: Report, session) -> str:
+    """What the coverage chart shows: per table, how many insights touch each perspective."""
+    rows = [
+        f"{table.name}: "
+        + ", ".join(f"{short} {table.coverage[key]}" for key, _, short in report.perspectives)
+        for table in session.tables
+    ]
+    return f"{report.words['coverage']}. " + "; ".join(rows) + "."
 
 
 def write(sessions, options) -> bytes:

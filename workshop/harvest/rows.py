@@ -36,7 +36,7 @@ HEADERS = {
         "Perspectieven",
         "Fase",
         "Ronde",
-        "Herkenbaar",
+        "Herkend",
         "Auteur",
         "Organisatie",
         "Tijd",

@@ -23,7 +23,7 @@ WORDS = {
         "exported": "Geëxporteerd op",
         "insights": "Inzichten",
         "participants": "Deelnemers",
-        "votes": "Herkenbaar",
+        "votes": "Herkend",
         "none": "(geen)",
         "session": "Sessie",
         "table": "Tafel",

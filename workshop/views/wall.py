@@ -1,10 +1,12 @@
 """The projector wall (/w/<code>) and the public QR codes."""
 
 from flask import Blueprint, Response, g, render_template
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from .. import links, payloads, qr, sessions, tags
 from ..extensions import db
+from ..hyphenate import soft_hyphens
 from ..models import Insight
 
 wall = Blueprint("wall", __name__)
@@ -22,8 +24,6 @@ def visible_insights(session) -> list[Insight]:
 
 def screen_context(session) -> dict:
     """What every screen of a session renders with: tag labels in the page's language."""
-    from flask_babel import get_locale
-
     language = str(get_locale())
     tag_set = tags.for_session(session)
     return {
@@ -43,11 +43,16 @@ def show(code):
     g.session_language = session.language
     insights = visible_insights(session)
     spotlight = sessions.spotlight_insight(session)
+    context = screen_context(session)
+    language = str(get_locale())
+    context["perspectives"] = [  # long names break between syllables on the wall
+        {**p, "hyphenated": soft_hyphens(p["short"], language)} for p in context["perspectives"]
+    ]
     return render_template(
         "wall.html",
         insights=[payloads.insight_payload(session, i) for i in insights],
         spotlight=payloads.insight_payload(session, spotlight) if spotlight else None,
-        **screen_context(session),
+        **context,
     )
 
 
