@@ -4,11 +4,12 @@
 
 Starts bench/reference_server.py, drives it with bench/steady_load.py's load (100 posting phones
 with acks, the other phones speaking the Engine.IO/Socket.IO wire protocol themselves, walls),
-stops it, then does the same with `python app.py`. Prints post-to-wall p50/p95/p99, deliveries
-lost and duplicated, server memory and CPU for each, and the app's figures as a ratio of the
-reference's. On a shared machine absolute times follow the neighbours; a ratio measured in one
-run is the figure to compare. `--only app --py-spy out.txt` profiles the app's worker during the
-measured window (py-spy raw format, one line per stack).
+stops it, then does the same with `python app.py`. Prints post-to-wall p50/p95/p99 (and
+post-to-phone p95/p99: the reference emits to the table before the walls, the app to the walls
+first), deliveries lost and duplicated, server memory (PSS) and CPU for each, and the app's
+figures as a ratio of the reference's. On a shared machine absolute times follow the
+neighbours; a ratio measured in one run is the figure to compare. `--only app --py-spy out.txt`
+profiles the app's worker during the measured window (py-spy raw format, one line per stack).
 """
 
 import asyncio
@@ -70,12 +71,13 @@ def measure(name: str, args, workdir: Path) -> dict:
 
 
 def row(name: str, result: dict) -> str:
-    w, s = result["wall_latency_ms"], result["server"]
+    w, s, p = result["wall_latency_ms"], result["server"], result["phone_latency_ms"]
     lost = result["wall_lost"] + result["phone_lost"]
     dup = result["wall_duplicated"] + result["phone_duplicated"]
     return (
         f"  {name:<10} p50 {w.get('p50', '-'):>7}  p95 {w.get('p95', '-'):>7}  "
-        f"p99 {w.get('p99', '-'):>7}  lost {lost:>3}  dup {dup:>3}  "
+        f"p99 {w.get('p99', '-'):>7}  (phones p95 {p.get('p95', '-')} p99 {p.get('p99', '-')})  "
+        f"lost {lost:>3}  dup {dup:>3}  "
         f"memory {s.get('memory_peak_mb', '-'):>6} MB  CPU {s.get('cpu_percent', '-'):>5} %  "
         f"deliveries/s {result['deliveries_per_second']}"
     )
@@ -87,6 +89,8 @@ def ratios(app: dict, reference: dict) -> dict:
 
     w_app, w_ref = app["wall_latency_ms"], reference["wall_latency_ms"]
     out = {q: ratio(w_app.get(q), w_ref.get(q)) for q in ("p50", "p95", "p99")}
+    p_app, p_ref = app["phone_latency_ms"], reference["phone_latency_ms"]
+    out |= {f"phones_{q}": ratio(p_app.get(q), p_ref.get(q)) for q in ("p95", "p99")}
     out["memory"] = ratio(
         app["server"].get("memory_peak_mb"), reference["server"].get("memory_peak_mb")
     )
@@ -120,7 +124,8 @@ def main():
         r = summary["ratio_app_to_reference"]
         print(
             f"  app / reference: p50 {r['p50']}x  p95 {r['p95']}x  p99 {r['p99']}x  "
-            f"memory {r['memory']}x  CPU {r['cpu']}x"
+            f"memory {r['memory']}x  CPU {r['cpu']}x  (phones p95 {r['phones_p95']}x, "
+            f"p99 {r['phones_p99']}x)"
         )
     print(f"  JSON: {write_result('versus', summary)}")
 
