@@ -223,6 +223,7 @@ class Monitor:
             "memory_peak_mb": round(max(self.peak_rss, rss) / 2**20, 1),
             "memory_end_mb": round(rss / 2**20, 1),
             "cpu_percent": round(100 * (c1 - c0) / max(t1 - t0, 1e-9), 1),
+            "cpu_seconds": round(c1 - c0, 2),
         }
 
 

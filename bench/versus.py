@@ -70,6 +70,12 @@ def measure(name: str, args, workdir: Path) -> dict:
     return result
 
 
+def cpu_ms_per_post(result: dict) -> float | None:
+    """Server CPU time per post (fan-out included): steadier on a shared machine than latency."""
+    seconds = result["server"].get("cpu_seconds")
+    return round(1000 * seconds / result["posts"]["sent"], 2) if seconds is not None else None
+
+
 def row(name: str, result: dict) -> str:
     w, s, p = result["wall_latency_ms"], result["server"], result["phone_latency_ms"]
     lost = result["wall_lost"] + result["phone_lost"]
@@ -78,7 +84,8 @@ def row(name: str, result: dict) -> str:
         f"  {name:<10} p50 {w.get('p50', '-'):>7}  p95 {w.get('p95', '-'):>7}  "
         f"p99 {w.get('p99', '-'):>7}  (phones p95 {p.get('p95', '-')} p99 {p.get('p99', '-')})  "
         f"lost {lost:>3}  dup {dup:>3}  "
-        f"memory {s.get('memory_peak_mb', '-'):>6} MB  CPU {s.get('cpu_percent', '-'):>5} %  "
+        f"memory {s.get('memory_peak_mb', '-'):>6} MB  CPU {s.get('cpu_percent', '-'):>5} % "
+        f"({cpu_ms_per_post(result)} ms/post)  "
         f"deliveries/s {result['deliveries_per_second']}"
     )
 
@@ -94,7 +101,7 @@ def ratios(app: dict, reference: dict) -> dict:
     out["memory"] = ratio(
         app["server"].get("memory_peak_mb"), reference["server"].get("memory_peak_mb")
     )
-    out["cpu"] = ratio(app["server"].get("cpu_percent"), reference["server"].get("cpu_percent"))
+    out["cpu"] = ratio(cpu_ms_per_post(app), cpu_ms_per_post(reference))
     return out
 
 
