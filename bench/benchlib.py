@@ -80,11 +80,19 @@ def machine() -> dict:
 
 
 class Server:
-    """`python app.py` in a subprocess on a free port (gunicorn master + one gevent worker)."""
+    """`python app.py` in a subprocess on a free port (gunicorn master + one gevent worker).
+
+    `script` runs another server the same way (bench/reference_server.py, the plain build).
+    """
 
     def __init__(
-        self, workdir: Path, database_url: str | None = None, extra_env: dict | None = None
+        self,
+        workdir: Path,
+        database_url: str | None = None,
+        extra_env: dict | None = None,
+        script: str = "app.py",
     ):
+        self.script = script
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url or f"sqlite:///{workdir / f'bench-{self.port}.sqlite3'}"
@@ -111,7 +119,7 @@ class Server:
 
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's lifetime)
         self.process = subprocess.Popen(
-            [sys.executable, "app.py"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+            [sys.executable, self.script], cwd=ROOT, env=self.env, stdout=log, stderr=log
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -126,6 +134,11 @@ class Server:
 
     def pids(self) -> list[int]:
         return process_tree(self.process.pid) if self.process else []
+
+    def worker_pid(self) -> int | None:
+        """gunicorn's worker, the process that serves (the one to profile)."""
+        children = self.pids()[1:]
+        return children[0] if children else None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -210,6 +223,7 @@ class Monitor:
             "memory_peak_mb": round(max(self.peak_rss, rss) / 2**20, 1),
             "memory_end_mb": round(rss / 2**20, 1),
             "cpu_percent": round(100 * (c1 - c0) / max(t1 - t0, 1e-9), 1),
+            "cpu_seconds": round(c1 - c0, 2),
         }
 
 

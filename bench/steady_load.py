@@ -245,8 +245,13 @@ async def run(
     drain: float = 10.0,
     server_pids: list[int] | None = None,
     organiser_token: str = ORGANISER_TOKEN,
+    on_measure=None,
 ) -> dict:
-    """Set up a session, connect everyone, post at `rate` for `duration`, and count deliveries."""
+    """Set up a session, connect everyone, post at `rate` for `duration`, and count deliveries.
+
+    `on_measure(seconds)`, if given, is called as the measured window starts (bench/versus.py
+    starts a profiler there).
+    """
     async with aiohttp.ClientSession() as http:
         created = await create_session(http, urls[0], tables, organiser_token)
         code = created["code"]
@@ -300,6 +305,8 @@ async def run(
     await asyncio.sleep(1)  # let connect-time presence and session updates settle
     monitor.start()
     loop_lag.start()
+    if on_measure:
+        on_measure(duration)
     start = time.monotonic()
     total = int(rate * duration)
     for k in range(total):

@@ -599,7 +599,7 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
     )
     db.session.add(insight)
     try:
-        db.session.commit()
+        commit_keeping_loaded()
     except IntegrityError:
         # The same client id raced in through another connection or process: answer the stored one.
         db.session.rollback()
@@ -609,6 +609,22 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
         return stored_retry(existing, participant), False
     broadcast.insight_changed(session, insight, was_public=None)
     return insight, True
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the objects this event already holds.
+
+    The broadcast and the ack right after a post read the new insight, its author and the
+    session. A plain commit expires them all, and each was then reloaded with a SELECT of its
+    own: three per post, on the database connection every other post waits for (py-spy profile
+    of bench/versus.py, docs/BENCHMARKS.md). What they hold is what this event just wrote.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 # Client ids that already paid their rate-limit token in this process. Retries of one post that

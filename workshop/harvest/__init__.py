@@ -5,12 +5,12 @@ feeds the readable formats (Markdown, DOCX). Every export reads the database as 
 facilitator can take a snapshot at the break while the session runs on.
 """
 
+import importlib
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import Invalid, NotFound
-from . import csv_export, docx_export, json_export, markdown_export, xlsx_export
 from .rows import FILTERS
 
 TRUE = ("1", "true", "yes", "on")
@@ -56,16 +56,19 @@ class Exported:
     extension: str
 
 
+# Format -> (writer module, MIME type). The writers are imported on first use: openpyxl (which
+# pulls in numpy), python-docx and Pillow took about 60 MB of every server process's memory
+# from start-up, while most processes never export anything (docs/BENCHMARKS.md).
 WRITERS = {
-    "csv": (csv_export.write, "text/csv; charset=utf-8"),
+    "csv": ("csv_export", "text/csv; charset=utf-8"),
     "xlsx": (
-        xlsx_export.write,
+        "xlsx_export",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ),
-    "json": (json_export.write, "application/json"),
-    "md": (markdown_export.write, "text/markdown; charset=utf-8"),
+    "json": ("json_export", "application/json"),
+    "md": ("markdown_export", "text/markdown; charset=utf-8"),
     "docx": (
-        docx_export.write,
+        "docx_export",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ),
 }
@@ -81,5 +84,6 @@ def export(sessions: list, fmt: str, options: Mapping | Options | None = None) -
         )
     if not isinstance(options, Options):
         options = Options.from_mapping(options or {})
-    write, mimetype = WRITERS[fmt]
+    module, mimetype = WRITERS[fmt]
+    write = importlib.import_module(f".{module}", __name__).write
     return Exported(io.BytesIO(write(list(sessions), options)), mimetype, fmt)
