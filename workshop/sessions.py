@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy import text as text_sql
 from sqlalchemy.exc import IntegrityError
 
-from . import broadcast, payloads, ratelimit, tags
+from . import broadcast, inputs, payloads, ratelimit, tags
 from .errors import N_, BadRequest, Conflict, Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import (
@@ -53,7 +53,7 @@ def text_field(data: dict, name: str, *, max_length: int, required: bool = True)
         return None
     if not isinstance(value, str):
         raise Invalid(f"Field '{name}' must be text.", field=name)
-    value = value.strip()
+    value = inputs.clean_text(value, name).strip()
     if required and not value:
         raise Invalid(f"Field '{name}' must not be empty.", field=name)
     if len(value) > max_length:
@@ -71,9 +71,8 @@ def id_field(data: dict, name: str, *, required: bool = True) -> int | None:
         if required:
             raise BadRequest(f"Field '{name}' is required.", field=name)
         return None
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**62:
+    value = inputs.whole_number(value)  # "12" from a form; not "²", which int() refuses
+    if value is None or not 0 < value < 2**62:
         raise Invalid(f"Field '{name}' must be a positive whole number.", field=name)
     return value
 
@@ -135,6 +134,8 @@ def create_session(
         raise Invalid("Language must be 'nl' or 'en'.", field="language")
     if template not in (None, "", *tags.session_templates()):
         raise Invalid(f"Unknown template '{template}'.", field="template")
+    if description is not None:
+        description = inputs.clean_text(description, "description")
     if tables is not None and not isinstance(tables, list):
         raise Invalid("Field 'tables' must be a list of {name, question}.", field="tables")
     if event_id is not None:
@@ -302,7 +303,9 @@ def update_settings(session: Session, changes: dict) -> Session:
         ):
             raise Invalid("Setting 'max_length' must be a number from 20 to 5000.", field=name)
         if name == "tag_sets" and (
-            not isinstance(value, list) or not set(value) <= {"kinds", "perspectives", "phases"}
+            not isinstance(value, list)
+            or not all(isinstance(kind, str) for kind in value)
+            or not set(value) <= {"kinds", "perspectives", "phases"}
         ):
             raise Invalid(
                 "Setting 'tag_sets' lists some of kinds, perspectives, phases.", field=name

@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from sqlalchemy import select
 
-from .. import harvest, links, payloads, sessions, stats, tags
+from .. import harvest, inputs, links, payloads, sessions, stats, tags
 from ..errors import BadRequest
 from ..extensions import csrf, db
 from ..models import Event
@@ -38,15 +38,10 @@ def json_or_bearer_only():
 
 
 def json_body() -> dict:
-    """The request's JSON object, or a clear 400."""
-    data = request.get_json(silent=True)
-    if data is None:
-        if request.mimetype != "application/json":
-            raise BadRequest("Send a JSON body with Content-Type: application/json.")
-        raise BadRequest("The body is not valid JSON.", code="malformed_json")
-    if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object.")
-    return data
+    """The request's JSON object, or a clear 400 (also for nesting too deep, lone surrogates)."""
+    if request.mimetype != "application/json":
+        raise BadRequest("Send a JSON body with Content-Type: application/json.")
+    return inputs.json_object(request.get_data(cache=True))
 
 
 def viewer_of(session) -> payloads.Viewer:
@@ -153,11 +148,11 @@ def post_insight(code):
 @api.get("/sessions/<code>/insights")
 def list_insights(code):
     session = sessions.get_session(code)
-    since = request.args.get("since", "0")
-    if not since.isdigit():
+    since = inputs.whole_number(request.args.get("since", "0"))
+    if since is None:
         raise BadRequest("'since' must be a whole number from 0.", field="since")
     viewer = viewer_of(session)
-    found = sessions.insights_since(session, int(since), viewer)
+    found = sessions.insights_since(session, since, viewer)
     if not viewer.is_facilitator:  # public: visible insights only
         found = [insight for insight in found if insight.get("status") == "visible"]
     return {"insights": found}
@@ -324,12 +319,12 @@ def export_event(event_id, fmt):
 
 
 def export_response(exported: "harvest.Exported", stem: str) -> Response:
-    return send_file(
-        exported.stream,
-        mimetype=exported.mimetype,
-        as_attachment=True,
-        download_name=f"{stem}.{exported.extension}",
+    response = send_file(
+        exported.stream, as_attachment=True, download_name=f"{stem}.{exported.extension}"
     )
+    # Exactly the writer's type: given it as mimetype, werkzeug appends a second "; charset=utf-8".
+    response.content_type = exported.mimetype
+    return response
 
 
 @api.get("/openapi.json")

@@ -5,7 +5,7 @@ from flask import session as cookie
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import harvest, sessions, tags
+from .. import harvest, inputs, sessions, tags
 from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..models import Event, Session
@@ -67,9 +67,10 @@ def event_from_form(name: str = "event_id") -> int | None:
     value = request.form.get(name, "")
     if not value:
         return None
-    if not value.isdigit():
+    event_id = inputs.whole_number(value)
+    if event_id is None:
         raise Invalid(_("Choose an event from the list."), field=name)
-    return int(value)
+    return event_id
 
 
 @organiser.post("/sessions")
@@ -122,10 +123,11 @@ def download():
     options = {
         name: "1" for name in ("anonymise", "include_hidden") if request.args.get(name) == "1"
     }
-    if request.args.get("event", "").isdigit():
-        target = url_for(
-            "api.export_event", event_id=int(request.args["event"]), fmt=fmt, **options
-        )
+    if request.args.get("event"):
+        event_id = inputs.whole_number(request.args["event"])
+        if event_id is None:
+            raise Invalid(_("Choose an event from the list."), field="event")
+        target = url_for("api.export_event", event_id=event_id, fmt=fmt, **options)
     else:
         code = sessions.get_session(request.args.get("session", "")).code
         target = url_for("api.export_session", code=code, fmt=fmt, **options)
