@@ -17,6 +17,8 @@ from .errors import BadRequest
 MAX_DEPTH = 20
 ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
 SURROGATE = re.compile("[\ud800-\udfff]")
+# Lone surrogates cannot be encoded; NUL cannot be stored in a PostgreSQL text column.
+UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 def whole_number(value) -> int | None:
@@ -33,10 +35,11 @@ def has_surrogate(text: str) -> bool:
 
 
 def clean_text(value: str, field: str) -> str:
-    """Text a person typed, refused (400) if it holds a lone surrogate: it cannot be stored or shown."""
-    if has_surrogate(value):
+    """Text a person typed, refused (400) if it holds a lone surrogate or NUL: neither can be
+    stored (PostgreSQL refuses NUL) or shown."""
+    if UNSTORABLE.search(value):
         raise BadRequest(
-            f"Field '{field}' holds a character that is not valid Unicode text.",
+            f"Field '{field}' holds a character that cannot be stored (NUL or a lone surrogate).",
             code="malformed_text",
             field=field,
         )

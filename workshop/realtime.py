@@ -44,6 +44,7 @@ def authenticate(auth) -> tuple:
     """Check the connect auth of DESIGN.md section 4; return the session and the viewer."""
     if not isinstance(auth, dict) or not isinstance(auth.get("session"), str):
         raise Forbidden("Connect with auth = {session, role, token}.", code="bad_auth")
+    inputs.check_value(auth)  # a lone surrogate would fail later, in the database or a hash
     address = ratelimit.client_address()
     ratelimit.connects_per_address.check(address, "Too many connections from this network.")
     code = normalise_join_code(auth["session"])

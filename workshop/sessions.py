@@ -99,7 +99,11 @@ def bool_field(data: dict, name: str) -> bool | None:
 
 
 def get_session(code: str) -> Session:
-    session = db.session.scalar(select(Session).filter_by(code=normalise_join_code(code)))
+    code = normalise_join_code(code)
+    # Only letters and digits can be a code; anything else (NUL, which PostgreSQL refuses in a
+    # query, or a lone surrogate) is simply not one.
+    found = code.isascii() and code.isalnum()
+    session = db.session.scalar(select(Session).filter_by(code=code)) if found else None
     if session is None:
         raise NotFound(
             "No session with that code. Check the code on the screen.", code="session_not_found"
