@@ -434,8 +434,7 @@ def missing_in_use(kind: str, used, tag_set) -> None:
 
 def join(session: Session, data: dict) -> tuple[Participant, str]:
     """Register a phone; return the participant and its token (kept in a cookie or by the client)."""
-    if session.state not in (SessionState.OPEN, SessionState.PAUSED):
-        raise Conflict(session_not_open_message(session), code="session_not_open")
+    require_open(session)
     name = text_field(data, "name", max_length=80, required=False) or ""
     organisation_type = tag_field(data, "organisation_type", "organisation_types", session)
     table_id = id_field(data, "table_id", required=False)
@@ -485,6 +484,12 @@ def update_participant(session: Session, participant: Participant, data: dict) -
     if participant.table_id != old_table:
         broadcast.participant_moved(participant, old_table)
     return participant
+
+
+def require_open(session: Session) -> None:
+    """Joins, posts and votes only while the session is open (DESIGN.md section 2): 409."""
+    if not session.accepts_posts:
+        raise Conflict(session_not_open_message(session), code="session_not_open")
 
 
 def session_not_open_message(session: Session) -> str:
@@ -538,8 +543,7 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
     existing = find_by_client_id(session, client_id)
     if existing is not None:
         return stored_retry(existing, participant), False
-    if not session.accepts_posts:
-        raise Conflict(session_not_open_message(session), code="session_not_open")
+    require_open(session)
     if client_id not in charged_client_ids:
         ratelimit.spend_action(participant.id, N_("Slow down a little: too many posts at once."))
         remember_charged(client_id)
@@ -620,6 +624,7 @@ def stored_retry(insight: Insight, participant: Participant) -> Insight:
 
 def vote(session: Session, participant: Participant, insight_id) -> tuple[int, bool]:
     """Toggle "herkenbaar" for one participant on one insight."""
+    require_open(session)
     insight = get_insight(session, id_field({"insight_id": insight_id}, "insight_id"))
     if not insight.public:
         raise Conflict(N_("Only a visible insight can be recognised."), code="insight_not_visible")

@@ -95,6 +95,10 @@ def update_session(code):
     data = json_body()
     if not set(data) & {"state", "settings", "event_id", "title"}:
         raise BadRequest("Nothing to change: send state, settings, title or event_id.")
+    if "event_id" in data:
+        # An event's export is the organiser's: only the organiser puts sessions in or out of one,
+        # else a facilitator could push its session's content into any event's harvest.
+        require_organiser()
     if "title" in data:
         session.title = sessions.text_field(data, "title", max_length=200)
         db.session.commit()
