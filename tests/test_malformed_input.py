@@ -7,6 +7,7 @@ surrogates ("\\ud800") that `json` decodes and UTF-8 later refuses. Each case he
 """
 
 import json
+import time
 import uuid
 
 import pytest
@@ -246,3 +247,49 @@ def test_socket_events_with_malformed_input_get_an_error_ack(
     assert answer["error"]["code"] in ("invalid", "malformed_json", "malformed_text"), answer
     if field:
         assert answer["error"]["field"] == field
+
+
+def test_frames_that_are_not_engineio_close_quietly(live_server):
+    """A raw "x" (or empty) WebSocket frame closes its connection; the log holds no traceback."""
+    import requests
+    import websocket
+
+    base = live_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    logged_before = live_server.log_path.read_text()
+
+    def closed_after(ws, frame) -> bool:
+        ws.send(frame)
+        ws.settimeout(5)
+        try:
+            while True:
+                opcode, _ = ws.recv_data(control_frame=True)
+                if opcode == websocket.ABNF.OPCODE_CLOSE:
+                    return True
+        except (websocket.WebSocketConnectionClosedException, ConnectionError):
+            return True
+        except websocket.WebSocketTimeoutException:
+            return False
+
+    for frame in ("x", "", "b!!", "\u00b2"):
+        ws = websocket.create_connection(base)
+        assert ws.recv().startswith("0{")  # the Engine.IO open packet
+        assert closed_after(ws, frame), frame
+        ws.close()
+
+    # The same as the probe of an upgrade from long-polling.
+    handshake = requests.get(live_server.url + "/socket.io/?EIO=4&transport=polling", timeout=5)
+    sid = handshake.text.split('"sid":"')[1].split('"')[0]
+    ws = websocket.create_connection(f"{base}&sid={sid}")
+    assert closed_after(ws, "x")
+    ws.close()
+
+    # Still serving, and nothing but quiet lines in the log.
+    assert requests.get(live_server.url + "/api/v1/openapi.json", timeout=5).ok
+    ws = websocket.create_connection(base)
+    assert ws.recv().startswith("0{")
+    ws.send("40")
+    assert ws.recv().startswith("44")  # connect refused for lack of auth: a Socket.IO answer
+    ws.close()
+    time.sleep(0.5)
+    logged = live_server.log_path.read_text()[len(logged_before) :]
+    assert "Traceback" not in logged and "Error handling request" not in logged, logged[-3000:]
