@@ -1,7 +1,6 @@
 """The organiser page (/o/): events and sessions with their counts, and every harvest download."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask import session as cookie
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -9,14 +8,14 @@ from .. import harvest, inputs, sessions, tags
 from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..models import Event, Session
-from .auth import require_organiser
+from .auth import organiser_signed_in, require_organiser, sign_in_organiser, sign_out_organiser
 
 organiser = Blueprint("organiser", __name__, url_prefix="/o")
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel", "json": "JSON", "md": "Markdown", "docx": "Word"}
 
 
 def signed_in() -> bool:
-    return sessions.is_organiser(cookie.get("organiser_token"))
+    return organiser_signed_in()
 
 
 def totals(rows: list) -> dict:
@@ -52,14 +51,13 @@ def login():
     if not sessions.is_organiser(token):
         flash(_("That organiser token is not valid."), "error")
         return redirect(url_for("organiser.index"))
-    cookie["organiser_token"] = token
-    cookie.permanent = True
+    sign_in_organiser()
     return redirect(url_for("organiser.index"))
 
 
 @organiser.post("/logout")
 def logout():
-    cookie.pop("organiser_token", None)
+    sign_out_organiser()
     return redirect(url_for("organiser.index"))
 
 
