@@ -145,3 +145,23 @@ def test_start_up_prints_the_token_only_for_a_laptop_that_made_it(
     printed = capsys.readouterr().out
     assert "organiser token:" in printed
     assert (ORGANISER_TOKEN in printed) is shown, printed
+
+
+def test_participant_and_host_tokens_do_not_spend_the_wrong_key_budget(client, api_client):
+    from workshop import sessions
+    from workshop.models import Session
+
+    created = api_client.create_session()
+    code, key, table = created["code"], created["facilitator_key"], created["tables"][0]["id"]
+    me = api_client.join(code, table)["token"]
+    with client.application.app_context():
+        session = Session.query.filter_by(code=code).one()
+        host = sessions.host_token(session, session.tables[0])
+    for _ in range(40):
+        assert api_client.call("GET", f"/sessions/{code}/insights", me).status_code == 200
+        summary = api_client.call(
+            "PUT", f"/sessions/{code}/tables/{table}/summary", host, json={"text": "Kern"}
+        )
+        assert summary.status_code == 200
+    assert api_client.call("GET", f"/sessions/{code}/export.csv", "wrong").status_code == 403
+    assert api_client.call("GET", f"/sessions/{code}/export.csv", key).status_code == 200

@@ -521,6 +521,15 @@ def participant_for(session: Session, token: str | None) -> Participant:
     return participant
 
 
+def is_participant_token(session: Session, token: str) -> bool:
+    return (
+        db.session.scalar(
+            select(Participant.id).filter_by(session_id=session.id, token_hash=token_hash(token))
+        )
+        is not None
+    )
+
+
 def raise_unauthorized(message: str):
     from .errors import Unauthorized
 

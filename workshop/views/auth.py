@@ -92,6 +92,14 @@ def current_participant(session: Session, *, required: bool = True) -> Participa
 
 
 def is_facilitator(session: Session) -> bool:
+    """Whether the caller may see what a facilitator sees (public lists show more to one).
+
+    A participant's own token sent to such a list is not a wrong key and does not spend the
+    address's wrong-key budget.
+    """
+    token = bearer_token()
+    if token and sessions.is_participant_token(session, token):
+        return False
     try:
         require_facilitator(session)
     except (Unauthorized, Forbidden):
