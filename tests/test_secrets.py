@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zlib
 
 import pytest
@@ -62,9 +63,11 @@ def test_wrong_keys_are_throttled_per_address_without_locking_out_the_right_key(
     code, key = created["code"], created["facilitator_key"]
     path = f"/sessions/{code}/export.csv"
     assert api_client.call("GET", path, key).status_code == 200  # this address knows the key
+    started = time.monotonic()
     statuses = [api_client.call("GET", path, f"wrong-{n}").status_code for n in range(300)]
+    refilled = (time.monotonic() - started) * 0.5  # one more try every 2 s
     assert statuses[:30] == [403] * 30
-    assert set(statuses[30:]) == {429}
+    assert statuses[30] == 429 and statuses[30:].count(403) <= refilled + 1, statuses
     limited = api_client.call("GET", path, "wrong-again")
     assert limited.json()["error"]["code"] == "too_many_wrong_keys"
     assert int(limited.headers["Retry-After"]) >= 1
