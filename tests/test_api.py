@@ -302,6 +302,10 @@ def test_votes_and_joins_outside_an_open_session_are_409(app, client, api_client
     votes = api_client.call("GET", f"/sessions/{code}/insights", key).json()["insights"]
     assert [i["votes"] for i in votes] == [0]
     phone.disconnect()
+    if state == "paused":  # each says what the pause means for it, in the phone's language
+        assert "join as soon as it continues" in joined.json()["error"]["message"]
+        assert "je kunt meedoen zodra ze verdergaat" in form.get_data(as_text=True)
+        assert "je kunt inzichten herkennen zodra ze verdergaat" in ack["error"]["message"]
 
 
 def test_only_the_organiser_puts_a_session_in_an_event(api_client, room):

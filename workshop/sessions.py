@@ -493,7 +493,7 @@ def missing_in_use(kind: str, used, tag_set) -> None:
 
 def join(session: Session, data: dict) -> tuple[Participant, str]:
     """Register a phone; return the participant and its token (kept in a cookie or by the client)."""
-    require_open(session)
+    require_open(session, N_("The session is paused; you can join as soon as it continues."))
     name = text_field(data, "name", max_length=80, required=False) or ""
     organisation_type = tag_field(data, "organisation_type", "organisation_types", session)
     table_id = id_field(data, "table_id", required=False)
@@ -554,10 +554,16 @@ def update_participant(session: Session, participant: Participant, data: dict) -
     return participant
 
 
-def require_open(session: Session) -> None:
-    """Joins, posts and votes only while the session is open (DESIGN.md section 2): 409."""
+def require_open(session: Session, while_paused: str | None = None) -> None:
+    """Joins, posts and votes only while the session is open (DESIGN.md section 2): 409.
+
+    `while_paused` says what a paused session means for this action, if not the post's message.
+    """
     if not session.accepts_posts:
-        raise Conflict(session_not_open_message(session), code="session_not_open")
+        message = session_not_open_message(session)
+        if while_paused and session.state == SessionState.PAUSED:
+            message = while_paused
+        raise Conflict(message, code="session_not_open")
 
 
 def session_not_open_message(session: Session) -> str:
@@ -692,7 +698,9 @@ def stored_retry(insight: Insight, participant: Participant) -> Insight:
 
 def vote(session: Session, participant: Participant, insight_id) -> tuple[int, bool]:
     """Toggle "herkenbaar" for one participant on one insight."""
-    require_open(session)
+    require_open(
+        session, N_("The session is paused; you can recognise insights when it continues.")
+    )
     insight = get_insight(session, id_field({"insight_id": insight_id}, "insight_id"))
     if not insight.public:
         raise Conflict(N_("Only a visible insight can be recognised."), code="insight_not_visible")
