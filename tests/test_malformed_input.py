@@ -283,6 +283,13 @@ def test_frames_that_are_not_engineio_close_quietly(live_server):
     assert closed_after(ws, "x")
     ws.close()
 
+    # Engine.IO messages that are not Socket.IO, or nested too deep to decode, are dropped.
+    for frame in ("4x", "42[", "42" + "[" * 5000 + "]" * 5000, "4²"):
+        ws = websocket.create_connection(base)
+        ws.recv()
+        ws.send(frame)
+        ws.close()
+
     # Still serving, and nothing but quiet lines in the log.
     assert requests.get(live_server.url + "/api/v1/openapi.json", timeout=5).ok
     ws = websocket.create_connection(base)
