@@ -39,7 +39,7 @@ def json_or_bearer_only():
 
 def json_body() -> dict:
     """The request's JSON object, or a clear 400 (also for nesting too deep, lone surrogates)."""
-    if request.mimetype != "application/json":
+    if not request.is_json:  # application/json or application/*+json, as before
         raise BadRequest("Send a JSON body with Content-Type: application/json.")
     return inputs.json_object(request.get_data(cache=True))
 
