@@ -64,7 +64,7 @@ def environment(env) -> str:
 def token_weakness(token: str) -> str | None:
     """Why a token set by hand is too easy to guess, or None when it is long and varied enough."""
     if len(token) < MIN_TOKEN_LENGTH:
-        return f"{len(token)} characters; at least {MIN_TOKEN_LENGTH} are needed"
+        return f"length {len(token)}; at least {MIN_TOKEN_LENGTH} characters are needed"
     if len(set(token)) < MIN_TOKEN_DISTINCT:
         return f"only {len(set(token))} different characters; at least {MIN_TOKEN_DISTINCT}"
     return None
