@@ -271,3 +271,74 @@ def test_security_headers_on_every_page(client, api_client):
         )
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("state", ["paused", "closed", "archived"])
+def test_votes_and_joins_outside_an_open_session_are_409(app, client, api_client, room, state):
+    """DESIGN.md sections 2 and 10: joins, posts and votes only while open; over HTTP and sockets."""
+    from workshop.extensions import socketio
+
+    created, table_id, me = room
+    code, key = created["code"], created["facilitator_key"]
+    other = api_client.join(code, table_id)
+    insight = api_client.post(code, other["token"], table_id).json()
+    vote = f"/sessions/{code}/insights/{insight['id']}/vote"
+    phone = socketio.test_client(
+        app,
+        auth={"session": code, "role": "participant", "token": me["token"]},
+        flask_test_client=client,
+    )
+    for step in ["closed", "archived"] if state == "archived" else [state]:
+        api_client.call("PATCH", f"/sessions/{code}", key, 200, json={"state": step})
+
+    voted = api_client.call("POST", vote, me["token"])
+    assert voted.status_code == 409 and voted.json()["error"]["code"] == "session_not_open"
+    ack = phone.emit("insight:vote", {"insight_id": insight["id"]}, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "session_not_open"
+    joined = api_client.call("POST", f"/sessions/{code}/participants", json={"table_id": table_id})
+    assert joined.status_code == 409 and joined.json()["error"]["code"] == "session_not_open"
+    form = client.post(f"/j/{code}/join", data={"table_id": str(table_id)})
+    assert form.status_code == 409
+    votes = api_client.call("GET", f"/sessions/{code}/insights", key).json()["insights"]
+    assert [i["votes"] for i in votes] == [0]
+    phone.disconnect()
+    if state == "paused":  # each says what the pause means for it, in the phone's language
+        assert "join as soon as it continues" in joined.json()["error"]["message"]
+        assert "je kunt meedoen zodra ze verdergaat" in form.get_data(as_text=True)
+        assert "je kunt inzichten herkennen zodra ze verdergaat" in ack["error"]["message"]
+
+
+def test_only_the_organiser_puts_a_session_in_an_event(api_client, room):
+    created, _, _ = room
+    code, key = created["code"], created["facilitator_key"]
+    event = api_client.call("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "E"}).json()
+    path = f"/sessions/{code}"
+    for body in ({"event_id": event["id"]}, {"event_id": None}, {"title": "T", "event_id": 1}):
+        refused = api_client.call("PATCH", path, key, json=body)
+        assert refused.status_code == 403, body
+        assert refused.json()["error"]["code"] == "wrong_token"
+    assert api_client.call("GET", path).json()["title"] != "T"  # nothing changed half-way
+    export = api_client.call("GET", f"/events/{event['id']}/export.json", ORGANISER_TOKEN, 200)
+    assert export.json()["sessions"] == []
+    assert api_client.call("PATCH", path, json={"event_id": event["id"]}).status_code == 401
+    moved = api_client.call("PATCH", path, ORGANISER_TOKEN, 200, json={"event_id": event["id"]})
+    assert moved.json()["event_id"] == event["id"]
+    # The facilitator still changes everything else.
+    assert api_client.call("PATCH", path, key, 200, json={"title": "Nieuw"}).json()["title"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "md", "xlsx", "docx"])
+def test_exports_name_their_charset_once(client, room, fmt):
+    created, _, _ = room
+    headers = {"Authorization": f"Bearer {ORGANISER_TOKEN}"}
+    event = client.post("/api/v1/events", json={"name": "E"}, headers=headers).get_json()
+    for path in (
+        f"/api/v1/sessions/{created['code']}/export.{fmt}",
+        f"/api/v1/events/{event['id']}/export.{fmt}",
+    ):
+        reply = client.get(path, headers=headers)
+        assert reply.status_code == 200
+        content_type = reply.headers["Content-Type"]
+        assert content_type.count("charset") <= 1, content_type
+        if fmt in ("csv", "md"):
+            assert content_type.endswith("; charset=utf-8"), content_type

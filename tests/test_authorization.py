@@ -214,6 +214,8 @@ ROUTES = [
     ),
     Route("api.get_session", "GET", S, public()),
     Route("api.update_session", "PATCH", S, facilitator_only(), {"title": "Andere titel"}),
+    # Putting a session in (or out of) an event decides what the event's export holds: organiser.
+    Route("api.update_session", "PATCH", S, organiser_only(), {"event_id": None}),
     Route("api.rotate_key", "POST", S + "/facilitator-key", facilitator_only()),
     Route("api.join", "POST", S + "/participants", public(201), {"name": "Nieuw"}),
     Route("api.update_me", "PATCH", S + "/participants/me", participant_only(), {"name": "J."}),

@@ -28,6 +28,14 @@ HOSTILE_TEXT = st.sampled_from(
         "9" * 40,
     ]
 )
+# Hypothesis leaves three families out unless asked: lone surrogates (category Cs), digits that
+# `str.isdigit()` accepts and `int()` refuses ("²", "①"), and nesting thousands deep.
+SURROGATE_TEXT = st.text(
+    st.characters(categories=["Cs", "Nd", "No", "Lu", "Ll", "Zs", "Cc"]), min_size=1, max_size=12
+)
+DIGIT_TEXT = st.text(
+    st.characters(categories=["Nd", "No"]), min_size=1, max_size=4
+) | st.sampled_from(["²", "¹²", "①", "١٢", "߀", "12²", "0", "007"])
 SCALARS = (
     st.none()
     | st.booleans()
@@ -35,13 +43,47 @@ SCALARS = (
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=50)
     | HOSTILE_TEXT
+    | SURROGATE_TEXT
+    | DIGIT_TEXT
 )
 JSON = st.recursive(
     SCALARS,
     lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=12) | SURROGATE_TEXT, children, max_size=4)
     ),
     max_leaves=12,
+)
+
+
+def nested(depth: int, leaf="x", kind: str = "list"):
+    """A value nested `depth` deep, built without recursion."""
+    value = leaf
+    for _ in range(depth):
+        value = [value] if kind == "list" else {"a": value}
+    return value
+
+
+# Raw JSON text nested up to 20,000 deep (under the 64 KB body limit): RecursionError in `json`.
+def deep_json_text(depth: int, kind: str, inside: str) -> str:
+    opened, closed = (
+        ("[" * depth, "]" * depth) if kind == "list" else ('{"a":' * depth, "}" * depth)
+    )
+    if kind == "object":
+        opened, closed = opened[: 5 * 12_000], closed[:12_000]  # stay under the 64 KB limit
+    body = opened + "1" + closed
+    return {
+        "bare": body,
+        "field": '{"text":' + body + "}",
+        "settings": '{"settings":' + body + "}",
+    }[inside]
+
+
+DEEP_JSON_TEXT = st.builds(
+    deep_json_text,
+    st.integers(min_value=1, max_value=20_000) | st.sampled_from([19, 20, 21, 22, 999, 1001]),
+    st.sampled_from(["list", "object"]),
+    st.sampled_from(["bare", "field", "settings"]),
 )
 FIELDS = [
     "title",
@@ -70,7 +112,10 @@ FIELDS = [
     "since",
 ]
 # Bodies that look like the real thing, with hostile values in the known fields.
-BODIES = st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=6) | JSON
+DEEP_VALUES = st.builds(
+    nested, st.integers(min_value=15, max_value=60), SCALARS, st.sampled_from(["list", "object"])
+)
+BODIES = st.dictionaries(st.sampled_from(FIELDS), JSON | DEEP_VALUES, max_size=6) | JSON
 
 S = "/api/v1/sessions/{code}"
 ENDPOINTS = [
@@ -131,6 +176,7 @@ def check_answer(response, what):
     ):
         error = response.json()["error"]
         assert error["code"] and error["message"], what
+        assert error["code"] != "internal_error", what
 
 
 def check_consistent(app):
@@ -160,13 +206,23 @@ def check_consistent(app):
         db.session.remove()
 
 
+def well_formed_but(path: str, method: str, room: dict):
+    """Bodies valid but for one hostile value, so it reaches the code that stores or shows it."""
+    if path.endswith("/insights") and method == "POST":
+        return st.fixed_dictionaries(
+            {"client_id": st.uuids().map(str), "table_id": st.just(room["table"]), "text": SCALARS},
+            optional={"kind": SCALARS, "phase": SCALARS, "perspectives": JSON},
+        )
+    return st.fixed_dictionaries({}, optional=dict.fromkeys(FIELDS, SCALARS)).filter(bool)
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e[0]} {e[1]}")
 def test_api_endpoints_survive_hostile_json(app, api_client, room, endpoint):
     method, path, role = endpoint
     url = path.format(code=room["code"], insight=room["insight"], table=room["table"])
 
     @SETTINGS
-    @given(body=BODIES)
+    @given(body=BODIES | well_formed_but(path, method, room))
     def run(body):
         token = room["tokens"].get(role)
         response = api_client.call(method, url.removeprefix("/api/v1"), token, json=body)
@@ -174,6 +230,84 @@ def test_api_endpoints_survive_hostile_json(app, api_client, room, endpoint):
 
     run()
     check_consistent(app)
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        *(e for e in ENDPOINTS if not e[1].endswith("/vote")),  # the vote reads no body
+        ("PUT", S + "/tag-sets", "facilitator"),
+        ("POST", S + "/insights/{insight}/merge", "facilitator"),
+    ],
+    ids=lambda e: f"{e[0]} {e[1]}",
+)
+def test_api_endpoints_refuse_json_nested_thousands_deep(api_client, room, endpoint):
+    method, path, role = endpoint
+    url = path.format(code=room["code"], insight=room["insight"], table=room["table"])
+
+    @settings(SETTINGS, max_examples=8)
+    @given(raw=DEEP_JSON_TEXT)
+    def run(raw):
+        token = room["tokens"].get(role)
+        response = api_client.call(
+            method, url.removeprefix("/api/v1"), token, data=raw, content_type="application/json"
+        )
+        check_answer(response, f"{method} {url} {raw[:60]!r}")
+        assert 400 <= response.status_code < 500 or raw.count("[") + raw.count("{") <= 21
+
+    run()
+
+
+FORM_VALUES = (
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)  # forms hold no surrogates
+    | DIGIT_TEXT
+    | HOSTILE_TEXT.filter(lambda t: "\ud800" not in t)
+    | st.integers(min_value=-(2**64), max_value=2**64).map(str)
+)
+FORMS = [
+    ("/j/{code}/join", ["name", "organisation_type", "table_id"], None),
+    ("/j/{code}/table", ["table_id"], "participant"),
+    (
+        "/j/{code}/post",
+        ["client_id", "table_id", "text", "kind", "perspectives", "phase"],
+        "participant",
+    ),
+    ("/o/sessions", ["title", "language", "template", "event_id"], "organiser"),
+    ("/o/events", ["name"], "organiser"),
+    ("/o/sessions/{code}/event", ["event_id"], "organiser"),
+    ("/o/login", ["token"], None),
+]
+
+
+@pytest.mark.parametrize("form", FORMS, ids=lambda f: f[0])
+def test_html_forms_survive_hostile_values(app, room, form):
+    path, fields, role = form
+    client = app.test_client()
+    if role == "participant":
+        client.set_cookie(f"p_{room['code']}", room["tokens"]["participant"])
+    headers = {"Authorization": f"Bearer {ORGANISER_TOKEN}"} if role == "organiser" else {}
+
+    @SETTINGS
+    @given(data=st.fixed_dictionaries({}, optional={f: FORM_VALUES for f in fields}))
+    def run(data):
+        from workshop import ratelimit
+
+        ratelimit.reset_all()
+        response = client.post(path.format(code=room["code"]), data=data, headers=headers)
+        assert response.status_code < 500, f"{path} {data!r:.200}: {response.status_code}"
+
+    run()
+
+
+@SETTINGS
+@given(event=FORM_VALUES, fmt=st.sampled_from(["csv", "json", "x"]))
+def test_organiser_download_survives_hostile_event_ids(client, room, event, fmt):
+    response = client.get(
+        "/o/download",
+        query_string={"event": event, "format": fmt},
+        headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"},
+    )
+    assert response.status_code < 500, f"{event!r}: {response.status_code}"
 
 
 @SETTINGS
@@ -197,6 +331,7 @@ def test_api_survives_bytes_that_are_not_json(api_client, room, raw):
         st.characters(blacklist_categories=("Cs",)), max_size=40
     )  # URLs hold no lone surrogates
     | HOSTILE_TEXT.filter(lambda t: "\ud800" not in t)
+    | DIGIT_TEXT
     | st.integers().map(str)
 )
 def test_paths_and_queries_survive_hostile_values(client, room, value):
@@ -209,6 +344,14 @@ def test_paths_and_queries_survive_hostile_values(client, room, value):
 
 
 SOCKET_EVENTS = ["insight:post", "insight:vote", "resync"]
+# Each event's own fields with a hostile value: "²" as an insight id, a lone surrogate as text.
+SOCKET_TARGETED = {
+    "insight:post": st.fixed_dictionaries(
+        {"text": SCALARS}, optional={"kind": SCALARS, "phase": SCALARS, "perspectives": JSON}
+    ),
+    "insight:vote": st.fixed_dictionaries({"insight_id": SCALARS}),
+    "resync": st.fixed_dictionaries({"since": SCALARS}),
+}
 
 
 @pytest.mark.parametrize("role", ["participant", "wall", "facilitator"])
@@ -226,9 +369,10 @@ def test_socket_events_survive_hostile_payloads(app, client, room, role):
     )
     assert sio.is_connected()
 
-    @SETTINGS
-    @given(event=st.sampled_from(SOCKET_EVENTS), data=BODIES, real_table=st.booleans())
-    def run(event, data, real_table):
+    @settings(SETTINGS, max_examples=120)  # cheap per example; the families are rare draws
+    @given(event=st.sampled_from(SOCKET_EVENTS), drawn=st.data(), real_table=st.booleans())
+    def run(event, drawn, real_table):
+        data = drawn.draw(BODIES | SOCKET_TARGETED[event])
         from workshop import ratelimit
 
         ratelimit.reset_all()  # the fuzzer is a flood by nature: measure answers, not limits
@@ -238,6 +382,7 @@ def test_socket_events_survive_hostile_payloads(app, client, room, role):
         assert isinstance(answer, dict), (event, data, answer)
         if "ok" in answer:
             assert answer["ok"] is True or (answer["error"]["code"] and answer["error"]["message"])
+            assert answer.get("error", {}).get("code") != "internal_error", (event, data, answer)
         else:
             assert isinstance(answer["insights"], list)
 

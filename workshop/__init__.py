@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
-from . import catalogues, config, ratelimit, security
+from . import catalogues, config, ratelimit, security, wire
 from .errors import DomainError
 from .extensions import babel, csrf, db, migrate, socketio
 
@@ -66,6 +66,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         ping_interval=10,
         ping_timeout=10,
     )
+
+    # A WebSocket frame that is not Engine.IO ("x") closes its connection without a traceback.
+    wire.install(socketio.server.eio)
 
     from .views import register_blueprints
 

@@ -171,6 +171,14 @@ DEMO_DESCRIPTION = (
     "Demosessie, vanzelf gemaakt bij de eerste start om alles uit te proberen. "
     "Archiveer of verwijder haar voor een echte sessie."
 )
+def organiser_token_line(config) -> str:
+    """The token itself only for the person setting up a laptop: in production start-up output
+    goes to logs that others read, and whoever set ORGANISER_TOKEN already knows it."""
+    if config["PRODUCTION"]:
+        return "not shown in production (ORGANISER_TOKEN, or instance/organiser_token)"
+    if not config.get("ORGANISER_TOKEN_GENERATED", True):
+        return "the ORGANISER_TOKEN you set"
+    return config["ORGANISER_TOKEN"]
 
 
 def prepare(app: Flask) -> None:
@@ -180,7 +188,7 @@ def prepare(app: Flask) -> None:
         click.echo("")
         click.echo("Aan tafel is starting.")
         click.echo(f"  Organiser page: {links.organiser_url()}")
-        click.echo(f"    organiser token: {current_app.config['ORGANISER_TOKEN']}")
+        click.echo(f"    organiser token: {organiser_token_line(current_app.config)}")
         if not db.session.scalar(select(func.count()).select_from(Session)):
             # Marked as a demo, so it never passes for a real session on the organiser page.
             session, key = sessions.create_session(

@@ -41,6 +41,35 @@ def instance_secret(instance_path: str, name: str) -> str:
     return path.read_text().strip()
 
 
+ENVIRONMENTS = ("development", "production")
+MIN_TOKEN_LENGTH = 32  # 32 hex digits are 128 bits, the floor for every credential
+MIN_TOKEN_DISTINCT = 10
+
+
+def environment(env) -> str:
+    """AANTAFEL_ENV, normalised ("Production " is production); unset is development.
+
+    An unknown value is refused: a typo must not silently skip the production checks.
+    """
+    value = env.get("AANTAFEL_ENV", "").strip().lower() or "development"
+    if value not in ENVIRONMENTS:
+        raise ConfigError(
+            f"AANTAFEL_ENV={env.get('AANTAFEL_ENV')!r} is not known: use "
+            + " or ".join(ENVIRONMENTS)
+            + " (or leave it unset for development)."
+        )
+    return value
+
+
+def token_weakness(token: str) -> str | None:
+    """Why a token set by hand is too easy to guess, or None when it is long and varied enough."""
+    if len(token) < MIN_TOKEN_LENGTH:
+        return f"length {len(token)}; at least {MIN_TOKEN_LENGTH} characters are needed"
+    if len(set(token)) < MIN_TOKEN_DISTINCT:
+        return f"only {len(set(token))} different characters; at least {MIN_TOKEN_DISTINCT}"
+    return None
+
+
 def from_environment(instance_path: str, env=os.environ) -> dict:
     """Build the Flask config mapping from environment variables (DESIGN.md section 9)."""
     port = int(env.get("PORT", "5000"))
@@ -51,7 +80,7 @@ def from_environment(instance_path: str, env=os.environ) -> dict:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-    production = env.get("AANTAFEL_ENV", "").lower() == "production"
+    production = environment(env) == "production"
     secret_key = env.get("SECRET_KEY")
     if production and len(secret_key or "") < 16:
         raise ConfigError(
@@ -61,6 +90,13 @@ def from_environment(instance_path: str, env=os.environ) -> dict:
         )
     if not secret_key:
         secret_key = instance_secret(instance_path, "secret_key")
+    organiser_token = env.get("ORGANISER_TOKEN")
+    if production and organiser_token and (weakness := token_weakness(organiser_token)):
+        raise ConfigError(
+            f"ORGANISER_TOKEN is too weak ({weakness}): with AANTAFEL_ENV=production set it to a "
+            "long random value, e.g. "
+            "ORGANISER_TOKEN=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
     public_url = (env.get("PUBLIC_URL") or f"http://{lan_address()}:{port}").rstrip("/")
     secure_cookies = public_url.startswith("https://")
     return {
@@ -69,8 +105,9 @@ def from_environment(instance_path: str, env=os.environ) -> dict:
         "PUBLIC_URL": public_url,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": secret_key,
-        "ORGANISER_TOKEN": env.get("ORGANISER_TOKEN")
-        or instance_secret(instance_path, "organiser_token"),
+        "ORGANISER_TOKEN": organiser_token or instance_secret(instance_path, "organiser_token"),
+        # Whether the token was generated (and may be printed for the person setting up a laptop).
+        "ORGANISER_TOKEN_GENERATED": not organiser_token,
         "REDIS_URL": env.get("REDIS_URL") or None,
         "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL", "aantafel"),
         # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host are trusted (docs/DEPLOYMENT.md).

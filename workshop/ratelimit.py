@@ -81,9 +81,18 @@ class CodeGuessing:
     guesser learns nothing from the throttled answers (an unknown-but-real code is refused too).
     """
 
-    def __init__(self, burst: float, per_second: float, codes_per_address: int = 32):
+    def __init__(
+        self,
+        burst: float,
+        per_second: float,
+        codes_per_address: int = 32,
+        message: str = "Too many unknown codes from this network; check the code and try again "
+        "shortly.",
+        code: str = "too_many_unknown_codes",
+    ):
         self.misses = TokenBuckets(burst, per_second)
         self.codes_per_address = codes_per_address
+        self.message, self.code = message, code
         self._known: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
@@ -96,11 +105,7 @@ class CodeGuessing:
             return
         wait = self.misses.wait(address)
         if wait:
-            raise RateLimited(
-                "Too many unknown codes from this network; check the code and try again shortly.",
-                code="too_many_unknown_codes",
-                retry_after=retry_after(wait),
-            )
+            raise RateLimited(self.message, code=self.code, retry_after=retry_after(wait))
 
     def found(self, address: str, code: str) -> None:
         with self._lock:
@@ -141,6 +146,14 @@ resyncs = TokenBuckets(burst=5, per_second=0.5)
 socket_strikes = TokenBuckets(burst=60, per_second=2)
 # Lookups of join codes that do not exist, per address.
 code_guessing = CodeGuessing(burst=120, per_second=1)
+# Wrong facilitator keys and organiser tokens, per address, by the same rule: keys this address
+# has already used successfully keep working while it is throttled.
+key_guessing = CodeGuessing(
+    burst=30,
+    per_second=0.5,
+    message="Too many wrong keys from this network; try again shortly.",
+    code="too_many_wrong_keys",
+)
 
 ALL = (
     participant_actions,
@@ -151,6 +164,7 @@ ALL = (
     resyncs,
     socket_strikes,
     code_guessing,
+    key_guessing,
 )
 
 

@@ -1,17 +1,20 @@
 """Socket.IO handlers: authenticate on connect, join rooms, and hand events to the domain."""
 
+import logging
 from collections import Counter, defaultdict
 
 from flask import g, request
 from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room
 
-from . import broadcast, payloads, ratelimit, sessions
+from . import broadcast, inputs, payloads, ratelimit, sessions
 from .errors import DomainError, Forbidden, NotFound, RateLimited
 from .extensions import db, socketio
 from .ratelimit import socket_events, socket_strikes
 from .security import normalise_join_code
 
+logger = logging.getLogger(__name__)
+INTERNAL = "Something went wrong on our side."
 # Per process: which socket is whom. A socket's rooms live in python-socketio itself.
 connections: dict[str, tuple[int, payloads.Viewer]] = {}
 participant_sockets: dict[int, set[str]] = defaultdict(set)
@@ -41,6 +44,7 @@ def authenticate(auth) -> tuple:
     """Check the connect auth of DESIGN.md section 4; return the session and the viewer."""
     if not isinstance(auth, dict) or not isinstance(auth.get("session"), str):
         raise Forbidden("Connect with auth = {session, role, token}.", code="bad_auth")
+    inputs.check_value(auth)  # a lone surrogate would fail later, in the database or a hash
     address = ratelimit.client_address()
     ratelimit.connects_per_address.check(address, "Too many connections from this network.")
     code = normalise_join_code(auth["session"])
@@ -141,6 +145,7 @@ def handler(event: str):
                     raise Forbidden("The facilitator key was changed.", code="key_revoked")
                 throttle_connection(viewer)
                 session = db.session.get(sessions.Session, session_id)
+                inputs.check_value(data)  # lone surrogates, absurd nesting: an error ack
                 return function(session, viewer, data if isinstance(data, dict) else {})
             except DomainError as error:
                 db.session.rollback()
@@ -150,6 +155,10 @@ def handler(event: str):
                 if isinstance(error, RateLimited):
                     answer["error"]["retry_after"] = error.extra.get("retry_after", 1)
                 return answer
+            except Exception:  # a bug: still answer, so the phone does not wait for its timeout
+                db.session.rollback()
+                logger.exception("Unhandled error in socket event %s", event)
+                return {"ok": False, "error": {"code": "internal_error", "message": INTERNAL}}
             finally:
                 db.session.remove()
                 # Let the greenlets waiting for the database connection in first: a client with

@@ -4,6 +4,8 @@ Each operation validates, writes, commits, and only then broadcasts: a wall neve
 database does not hold.
 """
 
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -11,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy import text as text_sql
 from sqlalchemy.exc import IntegrityError
 
-from . import broadcast, payloads, ratelimit, tags
+from . import broadcast, inputs, payloads, ratelimit, tags
 from .errors import N_, BadRequest, Conflict, Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import (
@@ -26,7 +28,7 @@ from .models import (
     TableSummary,
     Vote,
 )
-from .security import new_join_code, new_token, normalise_join_code, token_hash, token_matches
+from .security import new_join_code, new_token, normalise_join_code, token_hash
 
 TABLE_COLOURS = 8
 MAX_TABLES = 30
@@ -53,7 +55,7 @@ def text_field(data: dict, name: str, *, max_length: int, required: bool = True)
         return None
     if not isinstance(value, str):
         raise Invalid(f"Field '{name}' must be text.", field=name)
-    value = value.strip()
+    value = inputs.clean_text(value, name).strip()
     if required and not value:
         raise Invalid(f"Field '{name}' must not be empty.", field=name)
     if len(value) > max_length:
@@ -71,9 +73,8 @@ def id_field(data: dict, name: str, *, required: bool = True) -> int | None:
         if required:
             raise BadRequest(f"Field '{name}' is required.", field=name)
         return None
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**62:
+    value = inputs.whole_number(value)  # "12" from a form; not "²", which int() refuses
+    if value is None or not 0 < value < 2**62:
         raise Invalid(f"Field '{name}' must be a positive whole number.", field=name)
     return value
 
@@ -100,7 +101,11 @@ def bool_field(data: dict, name: str) -> bool | None:
 
 
 def get_session(code: str) -> Session:
-    session = db.session.scalar(select(Session).filter_by(code=normalise_join_code(code)))
+    code = normalise_join_code(code)
+    # Only letters and digits can be a code; anything else (NUL, which PostgreSQL refuses in a
+    # query, or a lone surrogate) is simply not one.
+    found = code.isascii() and code.isalnum()
+    session = db.session.scalar(select(Session).filter_by(code=code)) if found else None
     if session is None:
         raise NotFound(
             "No session with that code. Check the code on the screen.", code="session_not_found"
@@ -109,15 +114,72 @@ def get_session(code: str) -> Session:
 
 
 def check_facilitator(session: Session, key: str | None) -> None:
-    """Allow the session's facilitator key or the organiser token."""
+    """Allow the session's facilitator key, its console token or the organiser token."""
     if not key:
         raise Forbidden("This needs the facilitator key.", code="facilitator_key_required")
-    if not (token_matches(key, session.facilitator_key_hash) or is_organiser(key)):
+    accepted = (session.facilitator_key_hash, token_hash(console_token(session)), organiser_hash())
+    if not key_matches(key, *accepted):
         raise Forbidden("That facilitator key is not valid for this session.", code="wrong_key")
 
 
 def is_organiser(token: str | None) -> bool:
-    return token_matches(token, token_hash(current_app.config["ORGANISER_TOKEN"]))
+    return bool(token) and key_matches(token, organiser_hash())
+
+
+def organiser_hash() -> str:
+    return token_hash(current_app.config["ORGANISER_TOKEN"])
+
+
+def key_matches(key: str, *stored_hashes: str) -> bool:
+    """Whether a presented key is one of these; 429 while this address keeps sending wrong keys.
+
+    Keys this address has used successfully before are still checked while it is throttled, so
+    an open console or a script with the right key keeps working next to someone guessing.
+    """
+    address = ratelimit.client_address()
+    presented = token_hash(key)
+    ratelimit.key_guessing.check(address, presented)
+    if any(hmac.compare_digest(presented, stored) for stored in stored_hashes):
+        ratelimit.key_guessing.found(address, presented)
+        return True
+    ratelimit.key_guessing.missed(address)
+    return False
+
+
+def derived_secret(purpose: str, material: str) -> str:
+    """An HMAC of stored material under SECRET_KEY: what signed cookies hold instead of a key."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"{purpose}:{material}".encode(), hashlib.sha256).hexdigest()
+
+
+def console_token(session: Session) -> str:
+    """The console's credential in its cookie and page, instead of the facilitator key.
+
+    Derived from the key's stored hash, so it cannot be turned back into the key, and it stops
+    working when the key is rotated (or SECRET_KEY changes).
+    """
+    return derived_secret("console", session.facilitator_key_hash)
+
+
+def is_console_token(session: Session, value) -> bool:
+    return (
+        isinstance(value, str)
+        and value.isascii()
+        and hmac.compare_digest(value, console_token(session))
+    )
+
+
+def organiser_sign_in() -> str:
+    """What the signed cookie of /o/ holds for a signed-in organiser instead of the token."""
+    return derived_secret("organiser", organiser_hash())
+
+
+def is_organiser_sign_in(value) -> bool:
+    return (
+        isinstance(value, str)
+        and value.isascii()
+        and hmac.compare_digest(value, organiser_sign_in())
+    )
 
 
 def create_session(
@@ -139,6 +201,8 @@ def create_session(
     if template and (title is None or (isinstance(title, str) and not title.strip())):
         title = tags.session_templates()[template][language].get("title") or title
     title = text_field({"title": title}, "title", max_length=200)
+    if description is not None:
+        description = inputs.clean_text(description, "description")
     if tables is not None and not isinstance(tables, list):
         raise Invalid("Field 'tables' must be a list of {name, question}.", field="tables")
     if event_id is not None:
@@ -310,7 +374,9 @@ def update_settings(session: Session, changes: dict) -> Session:
         ):
             raise Invalid("Setting 'max_length' must be a number from 20 to 5000.", field=name)
         if name == "tag_sets" and (
-            not isinstance(value, list) or not set(value) <= {"kinds", "perspectives", "phases"}
+            not isinstance(value, list)
+            or not all(isinstance(kind, str) for kind in value)
+            or not set(value) <= {"kinds", "perspectives", "phases"}
         ):
             raise Invalid(
                 "Setting 'tag_sets' lists some of kinds, perspectives, phases.", field=name
@@ -451,8 +517,7 @@ def missing_in_use(kind: str, used, tag_set) -> None:
 
 def join(session: Session, data: dict) -> tuple[Participant, str]:
     """Register a phone; return the participant and its token (kept in a cookie or by the client)."""
-    if session.state not in (SessionState.OPEN, SessionState.PAUSED):
-        raise Conflict(session_not_open_message(session), code="session_not_open")
+    require_open(session, N_("The session is paused; you can join as soon as it continues."))
     name = text_field(data, "name", max_length=80, required=False) or ""
     organisation_type = tag_field(data, "organisation_type", "organisation_types", session)
     table_id = id_field(data, "table_id", required=False)
@@ -480,6 +545,15 @@ def participant_for(session: Session, token: str | None) -> Participant:
     return participant
 
 
+def is_participant_token(session: Session, token: str) -> bool:
+    return (
+        db.session.scalar(
+            select(Participant.id).filter_by(session_id=session.id, token_hash=token_hash(token))
+        )
+        is not None
+    )
+
+
 def raise_unauthorized(message: str):
     from .errors import Unauthorized
 
@@ -502,6 +576,18 @@ def update_participant(session: Session, participant: Participant, data: dict) -
     if participant.table_id != old_table:
         broadcast.participant_moved(participant, old_table)
     return participant
+
+
+def require_open(session: Session, while_paused: str | None = None) -> None:
+    """Joins, posts and votes only while the session is open (DESIGN.md section 2): 409.
+
+    `while_paused` says what a paused session means for this action, if not the post's message.
+    """
+    if not session.accepts_posts:
+        message = session_not_open_message(session)
+        if while_paused and session.state == SessionState.PAUSED:
+            message = while_paused
+        raise Conflict(message, code="session_not_open")
 
 
 def session_not_open_message(session: Session) -> str:
@@ -555,8 +641,7 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
     existing = find_by_client_id(session, client_id)
     if existing is not None:
         return stored_retry(existing, participant), False
-    if not session.accepts_posts:
-        raise Conflict(session_not_open_message(session), code="session_not_open")
+    require_open(session)
     if client_id not in charged_client_ids:
         ratelimit.spend_action(participant.id, N_("Slow down a little: too many posts at once."))
         remember_charged(client_id)
@@ -653,6 +738,9 @@ def stored_retry(insight: Insight, participant: Participant) -> Insight:
 
 def vote(session: Session, participant: Participant, insight_id) -> tuple[int, bool]:
     """Toggle "herkenbaar" for one participant on one insight."""
+    require_open(
+        session, N_("The session is paused; you can recognise insights when it continues.")
+    )
     insight = get_insight(session, id_field({"insight_id": insight_id}, "insight_id"))
     if not insight.public:
         raise Conflict(N_("Only a visible insight can be recognised."), code="insight_not_visible")

@@ -13,6 +13,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from .inputs import has_surrogate
+
 DATA = Path(__file__).parent / "data"
 TAG_SETS = ("kinds", "perspectives", "phases", "organisation_types")
 LANGUAGES = ("nl", "en")
@@ -21,6 +23,7 @@ ENTRY_FIELDS = {"key", "nl", "en", "short_nl", "short_en", "icon"}
 TOP_FIELDS = {"name", "description", *TAG_SETS}
 MAX_ENTRIES = {"kinds": 12, "perspectives": 12, "phases": 12, "organisation_types": 20}
 MAX_FILE_BYTES = 64 * 1024
+TOO_DEEP = "The file is nested far deeper than a tag set (three levels)."
 
 
 class TagSetError(ValueError):
@@ -161,6 +164,8 @@ def parse(text: str | bytes) -> dict:
             document = decoder.decode(text)
         except json.JSONDecodeError as error:
             raise TagSetError(f"not valid JSON: {error.msg}.", line=error.lineno) from None
+        except RecursionError:
+            raise TagSetError(TOO_DEEP) from None
 
         def line_of(value) -> int | None:
             start = decoder.starts.get(id(value))
@@ -181,6 +186,8 @@ def parse_yaml(text: str):
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         document = yaml.safe_load(text)
+    except RecursionError:
+        raise TagSetError(TOO_DEEP) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
@@ -230,7 +237,9 @@ def validate(document, line_of=lambda value: None) -> dict:
     clean = {}
     for field in ("name", "description"):
         value = document.get(field)
-        if value is not None and (not isinstance(value, str) or len(value) > 500):
+        if value is not None and (
+            not isinstance(value, str) or len(value) > 500 or has_surrogate(value)
+        ):
             fail(f"'{field}' must be text of at most 500 characters.", document, field)
         if value:
             clean[field] = value.strip()
@@ -273,7 +282,12 @@ def validate(document, line_of=lambda value: None) -> dict:
             item = {"key": key}
             for language in LANGUAGES:
                 text = entry.get(language)
-                if not isinstance(text, str) or not text.strip() or len(text) > 200:
+                if (
+                    not isinstance(text, str)
+                    or not text.strip()
+                    or len(text) > 200
+                    or has_surrogate(text)
+                ):
                     fail(
                         f"{path} ('{key}') needs a label '{language}' of 1-200 characters.",
                         entry,
@@ -284,7 +298,12 @@ def validate(document, line_of=lambda value: None) -> dict:
                 value = entry.get(optional)
                 if value is None:
                     continue
-                if not isinstance(value, str) or not value.strip() or len(value) > limit:
+                if (
+                    not isinstance(value, str)
+                    or not value.strip()
+                    or len(value) > limit
+                    or has_surrogate(value)
+                ):
                     fail(
                         f"{path} ('{key}'): '{optional}' must be text of 1-{limit} characters.",
                         entry,

@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from sqlalchemy import select
 
-from .. import harvest, links, payloads, sessions, stats, tags
+from .. import harvest, inputs, links, payloads, sessions, stats, tags
 from ..errors import BadRequest
 from ..extensions import csrf, db
 from ..models import Event
@@ -38,15 +38,10 @@ def json_or_bearer_only():
 
 
 def json_body() -> dict:
-    """The request's JSON object, or a clear 400."""
-    data = request.get_json(silent=True)
-    if data is None:
-        if request.mimetype != "application/json":
-            raise BadRequest("Send a JSON body with Content-Type: application/json.")
-        raise BadRequest("The body is not valid JSON.", code="malformed_json")
-    if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object.")
-    return data
+    """The request's JSON object, or a clear 400 (also for nesting too deep, lone surrogates)."""
+    if not request.is_json:  # application/json or application/*+json, as before
+        raise BadRequest("Send a JSON body with Content-Type: application/json.")
+    return inputs.json_object(request.get_data(cache=True))
 
 
 def viewer_of(session) -> payloads.Viewer:
@@ -100,6 +95,10 @@ def update_session(code):
     data = json_body()
     if not set(data) & {"state", "settings", "event_id", "title"}:
         raise BadRequest("Nothing to change: send state, settings, title or event_id.")
+    if "event_id" in data:
+        # An event's export is the organiser's: only the organiser puts sessions in or out of one,
+        # else a facilitator could push its session's content into any event's harvest.
+        require_organiser()
     if "title" in data:
         session.title = sessions.text_field(data, "title", max_length=200)
         db.session.commit()
@@ -153,11 +152,11 @@ def post_insight(code):
 @api.get("/sessions/<code>/insights")
 def list_insights(code):
     session = sessions.get_session(code)
-    since = request.args.get("since", "0")
-    if not since.isdigit():
+    since = inputs.whole_number(request.args.get("since", "0"))
+    if since is None:
         raise BadRequest("'since' must be a whole number from 0.", field="since")
     viewer = viewer_of(session)
-    found = sessions.insights_since(session, int(since), viewer)
+    found = sessions.insights_since(session, since, viewer)
     if not viewer.is_facilitator:  # public: visible insights only
         found = [insight for insight in found if insight.get("status") == "visible"]
     return {"insights": found}
@@ -205,11 +204,11 @@ def delete_table(code, table_id):
 @api.put("/sessions/<code>/tables/<int:table_id>/summary")
 def write_summary(code, table_id):
     session = sessions.get_session(code)
-    if not is_facilitator(session):  # else the table's host, with the token of the host link
-        token = bearer_token() or request.args.get("host")
-        if not token:
-            require_facilitator(session)
+    token = bearer_token() or request.args.get("host")
+    if token and "." in token:  # a host link's signed token (keys have no dot): this table only
         sessions.table_for_host(session, table_id, token)
+    else:
+        require_facilitator(session)
     summary = sessions.write_summary(session, table_id, json_body())
     return {"table_id": table_id, "text": summary.text}
 
@@ -324,12 +323,12 @@ def export_event(event_id, fmt):
 
 
 def export_response(exported: "harvest.Exported", stem: str) -> Response:
-    return send_file(
-        exported.stream,
-        mimetype=exported.mimetype,
-        as_attachment=True,
-        download_name=f"{stem}.{exported.extension}",
+    response = send_file(
+        exported.stream, as_attachment=True, download_name=f"{stem}.{exported.extension}"
     )
+    # Exactly the writer's type: given it as mimetype, werkzeug appends a second "; charset=utf-8".
+    response.content_type = exported.mimetype
+    return response
 
 
 @api.get("/openapi.json")

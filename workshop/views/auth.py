@@ -1,4 +1,9 @@
-"""Who is asking: bearer tokens, console keys and participant cookies, shared by every blueprint."""
+"""Who is asking: bearer tokens, console keys and participant cookies, shared by every blueprint.
+
+The signed session cookie is readable by whoever holds it (it is signed, not encrypted), so it never
+carries a key: the console keeps the session's console token (an HMAC of the key's stored hash) and
+a signed-in organiser an HMAC of the organiser token's hash (docs/SECURITY.md).
+"""
 
 from flask import request
 from flask import session as cookie
@@ -14,30 +19,60 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def facilitator_key(session: Session) -> str | None:
-    """The key from the Authorization header, `?key=`, or the console's signed cookie."""
-    return (
-        bearer_token()
-        or request.args.get("key")
-        or cookie.get("facilitator_keys", {}).get(session.code)
-        or cookie.get("organiser_token")
-    )
+def presented_key() -> str | None:
+    """A key sent with this request: the Authorization header or `?key=`."""
+    return bearer_token() or request.args.get("key") or None
+
+
+def remember_console(session: Session) -> None:
+    """Let this browser open the session's console from now on, without keeping the key."""
+    keys = dict(cookie.get("facilitator_keys", {}))
+    keys[session.code] = sessions.console_token(session)
+    cookie["facilitator_keys"] = keys
+    cookie.permanent = True
+
+
+def sign_in_organiser() -> None:
+    cookie.pop("organiser_token", None)  # the token itself, as older versions kept it
+    cookie["organiser"] = sessions.organiser_sign_in()
+    cookie.permanent = True
+
+
+def sign_out_organiser() -> None:
+    cookie.pop("organiser", None)
+    cookie.pop("organiser_token", None)
+
+
+def organiser_signed_in() -> bool:
+    return sessions.is_organiser_sign_in(cookie.get("organiser"))
 
 
 def require_facilitator(session: Session) -> str:
-    key = facilitator_key(session)
-    if not key:
-        raise Unauthorized("This needs the facilitator key.", code="facilitator_key_required")
-    sessions.check_facilitator(session, key)
-    return key
+    """Check the caller may run this session; return the credential its pages hand to scripts
+    (the presented key, or the console token when the browser's cookie opened it)."""
+    key = presented_key()
+    if key:
+        sessions.check_facilitator(session, key)
+        return key
+    held = cookie.get("facilitator_keys", {}).get(session.code)
+    if sessions.is_console_token(session, held) or organiser_signed_in():
+        return sessions.console_token(session)
+    if held or cookie.get("organiser"):  # a console of a rotated key, or an old sign-in
+        raise Forbidden("That facilitator key is not valid for this session.", code="wrong_key")
+    raise Unauthorized("This needs the facilitator key.", code="facilitator_key_required")
 
 
 def require_organiser() -> None:
-    token = bearer_token() or request.args.get("key") or cookie.get("organiser_token")
-    if not token:
-        raise Unauthorized("This needs the organiser token.", code="organiser_token_required")
-    if not sessions.is_organiser(token):
+    token = presented_key()
+    if token:
+        if not sessions.is_organiser(token):
+            raise Forbidden("That organiser token is not valid.", code="wrong_token")
+        return
+    if organiser_signed_in():
+        return
+    if cookie.get("organiser"):
         raise Forbidden("That organiser token is not valid.", code="wrong_token")
+    raise Unauthorized("This needs the organiser token.", code="organiser_token_required")
 
 
 def participant_cookie_name(session: Session) -> str:
@@ -57,11 +92,16 @@ def current_participant(session: Session, *, required: bool = True) -> Participa
 
 
 def is_facilitator(session: Session) -> bool:
-    key = facilitator_key(session)
-    if not key:
+    """Whether the caller may see what a facilitator sees (public lists show more to one).
+
+    A participant's own token sent to such a list is not a wrong key and does not spend the
+    address's wrong-key budget.
+    """
+    token = bearer_token()
+    if token and sessions.is_participant_token(session, token):
         return False
     try:
-        sessions.check_facilitator(session, key)
-    except Forbidden:
+        require_facilitator(session)
+    except (Unauthorized, Forbidden):
         return False
     return True

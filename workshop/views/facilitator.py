@@ -1,7 +1,6 @@
 """The facilitator console (/f/<code>?key=...), printable table cards, and the table hosts' page."""
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
-from flask import session as cookie
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -9,7 +8,7 @@ from .. import cards, harvest, links, payloads, sessions
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Insight
-from .auth import require_facilitator
+from .auth import remember_console, require_facilitator
 from .wall import screen_context
 
 facilitator = Blueprint("facilitator", __name__)
@@ -29,11 +28,9 @@ def console(code):
     g.session_language = session.language
     key = require_facilitator(session)
     if request.args.get("key"):
-        # Keep the key in the signed cookie and take it out of the address bar (and the history).
-        keys = dict(cookie.get("facilitator_keys", {}))
-        keys[session.code] = key
-        cookie["facilitator_keys"] = keys
-        cookie.permanent = True
+        # Take the key out of the address bar (and the history); the signed cookie keeps a value
+        # derived from it, never the key itself.
+        remember_console(session)
         query = {k: v for k, v in request.args.items() if k != "key"}
         return redirect(url_for("facilitator.console", code=session.code, **query))
     insights = db.session.scalars(

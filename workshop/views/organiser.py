@@ -1,22 +1,21 @@
 """The organiser page (/o/): events and sessions with their counts, and every harvest download."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask import session as cookie
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import harvest, links, sessions, tags
+from .. import harvest, inputs, links, sessions, tags
 from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..models import Event, Session
-from .auth import require_organiser
+from .auth import organiser_signed_in, require_organiser, sign_in_organiser, sign_out_organiser
 
 organiser = Blueprint("organiser", __name__, url_prefix="/o")
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "Excel", "json": "JSON", "md": "Markdown", "docx": "Word"}
 
 
 def signed_in() -> bool:
-    return sessions.is_organiser(cookie.get("organiser_token"))
+    return organiser_signed_in()
 
 
 def totals(rows: list) -> dict:
@@ -59,14 +58,13 @@ def login():
     if not sessions.is_organiser(token):
         flash(_("That organiser token is not valid."), "error")
         return redirect(url_for("organiser.index"))
-    cookie["organiser_token"] = token
-    cookie.permanent = True
+    sign_in_organiser()
     return redirect(url_for("organiser.index"))
 
 
 @organiser.post("/logout")
 def logout():
-    cookie.pop("organiser_token", None)
+    sign_out_organiser()
     return redirect(url_for("organiser.index"))
 
 
@@ -74,9 +72,10 @@ def event_from_form(name: str = "event_id") -> int | None:
     value = request.form.get(name, "")
     if not value:
         return None
-    if not value.isdigit():
+    event_id = inputs.whole_number(value)
+    if event_id is None:
         raise Invalid(_("Choose an event from the list."), field=name)
-    return int(value)
+    return event_id
 
 
 @organiser.post("/sessions")
@@ -130,10 +129,11 @@ def download():
     options = {
         name: "1" for name in ("anonymise", "include_hidden") if request.args.get(name) == "1"
     }
-    if request.args.get("event", "").isdigit():
-        target = url_for(
-            "api.export_event", event_id=int(request.args["event"]), fmt=fmt, **options
-        )
+    if request.args.get("event"):
+        event_id = inputs.whole_number(request.args["event"])
+        if event_id is None:
+            raise Invalid(_("Choose an event from the list."), field="event")
+        target = url_for("api.export_event", event_id=event_id, fmt=fmt, **options)
     else:
         code = sessions.get_session(request.args.get("session", "")).code
         target = url_for("api.export_session", code=code, fmt=fmt, **options)
