@@ -599,6 +599,8 @@ def test_anonymised_exports_hold_no_personal_name_at_all(ctx, known):
             assert name not in text, (fmt, name)
     named = export(session, "md").decode()
     assert "**Tafelhost:** Marieke" in named  # without anonymise the host is named
+
+
 def test_docx_chart_has_alt_text_and_the_document_names_its_author_and_language(known):
     """Read back: the chart says in words what it shows; Word shows the app, not python-docx."""
     session, _, _ = known

@@ -171,6 +171,8 @@ DEMO_DESCRIPTION = (
     "Demosessie, vanzelf gemaakt bij de eerste start om alles uit te proberen. "
     "Archiveer of verwijder haar voor een echte sessie."
 )
+
+
 def organiser_token_line(config) -> str:
     """The token itself only for the person setting up a laptop: in production start-up output
     goes to logs that others read, and whoever set ORGANISER_TOKEN already knows it."""
