@@ -173,7 +173,7 @@ def coverage_description(report: Report, session) -> str:
     """What the coverage chart shows: per table, how many insights touch each perspective."""
     rows = [
         f"{table.name}: "
-        + ", ".join(f"{short} {table.coverage[key]}" for key, _, short in report.perspectives)
+        + ", ".join(f"{short} {table.coverage[key]}" for key, _, short in session.perspectives)
         for table in session.tables
     ]
     return f"{report.words['coverage']}. " + "; ".join(rows) + "."
