@@ -78,7 +78,7 @@ def test_wall_phone_and_console_get_what_a_fresh_read_shows(seated, api_client):
         "GET", f"/sessions/{created['code']}/insights", created["facilitator_key"], expect=200
     ).json()["insights"][0]
     assert on_console == full
-    assert ack["insight"] == fresh | {"own": True, "withheld": False}
+    assert ack["insight"] == fresh | {"own": True, "withheld": False, "anonymous": False}
 
 
 def test_a_post_reloads_nothing_after_its_commit(app, seated):

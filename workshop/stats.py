@@ -6,8 +6,6 @@ from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
-import stopwordsiso
-import yake
 from sqlalchemy import func, select
 
 from . import tags
@@ -22,6 +20,8 @@ TERM_WORDS = 2  # "collectieve inkoop", "gespikkeld bezit": terms of up to two w
 @cache
 def stop_words() -> frozenset:
     """Dutch and English stop words: stopwords-iso and YAKE's lists, plus the filler they miss."""
+    import stopwordsiso  # on first use: YAKE brings numpy, which a server without stats never needs
+
     yake_lists = resources.files("yake") / "core" / "StopwordsList"
     maintained = set(stopwordsiso.stopwords(["nl", "en"]))
     for language in ("nl", "en"):
@@ -44,6 +44,8 @@ def keyword(term: str) -> bool:
 def _words(texts: tuple, language: str, limit: int) -> tuple:
     if not texts:
         return ()
+    import yake  # on first use, like the export libraries: it loads numpy
+
     extractor = yake.KeywordExtractor(
         lan=language, n=TERM_WORDS, top=limit * 4, stopwords=set(stop_words())
     )
