@@ -66,6 +66,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         ping_timeout=10,
     )
 
+    from .socketguard import SocketGuard
+
+    SocketGuard(
+        socketio.server,
+        proxy_hops=app.config.get("TRUSTED_PROXIES") or app.config.get("PROXY_HOPS"),
+    )
+
     from .views import register_blueprints
 
     register_blueprints(app)
