@@ -1,0 +1,322 @@
+"""Hold the room: attack one server from one address while a normal phone keeps joining and posting.
+
+Two attacks, each from its own process on loopback (so attacker and phone share one address, as
+on a venue's Wi-Fi behind NAT):
+
+- `idle`: keep SOCKETS connections open: half upgrade to WebSocket and then send nothing, half
+  open TCP and never send a request (half-open). Whatever the server closes is reopened at once.
+- `flood`: three participants write raw event frames in a tight loop, one `insight:vote`, one
+  `resync` from 0, one `insight:post`, reconnecting whenever they are cut off.
+
+Meanwhile a phone joins (HTTP), connects its socket (python-socketio, WebSocket) and posts, once
+a second. Printed: the phone's latencies (p50/p95/max per step, and failures), HTTP latency, how
+often the attacker was cut off, the server's memory (PSS of master + worker) before, at its peak
+and after it settled, and whether gunicorn restarted the worker (WORKER TIMEOUT in the log).
+
+    python bench/attack_room.py --attack idle --sockets 5000 --seconds 60
+    python bench/attack_room.py --attack flood --seconds 60
+"""
+
+import argparse
+import json
+import multiprocessing
+import selectors
+import socket
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+from benchlib import (  # noqa: E402
+    ORGANISER_TOKEN,
+    Server,
+    check_loopback,
+    machine,
+    memory_of,
+    percentiles,
+    raise_open_file_limit,
+    stop_on_sigterm,
+    write_result,
+)
+
+from tests.rawws import connect_participant, frame, open_websocket  # noqa: E402
+
+MB = 1024 * 1024
+
+
+def api(url, method, path, token=None, **kwargs):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.request(method, f"{url}/api/v1{path}", headers=headers, timeout=30, **kwargs)
+
+
+def open_room(url) -> tuple[str, int]:
+    body = {"title": "Aanval op de zaal", "language": "nl", "template": "wijkaanpak"}
+    created = api(url, "POST", "/sessions", ORGANISER_TOKEN, json=body).json()
+    code = created["code"]
+    api(url, "PATCH", f"/sessions/{code}", created["facilitator_key"], json={"state": "open"})
+    return code, created["tables"][0]["id"]
+
+
+def join(url, code, table_id) -> str:
+    answer = api(url, "POST", f"/sessions/{code}/participants", json={"table_id": table_id})
+    answer.raise_for_status()
+    return answer.json()["token"]
+
+
+# --- the attacks, each in its own process ------------------------------------------------------
+
+
+def hold_idle_sockets(url, sockets, seconds, report):
+    """Keep `sockets` connections open, half upgraded and silent, half without a request."""
+    host, port = url.rsplit("//", 1)[1].split(":")
+    selector = selectors.DefaultSelector()
+    counts = {"opened": 0, "upgraded": 0, "refused": 0, "closed_by_server": 0, "failed": 0}
+    deadline = time.monotonic() + seconds
+    held = 0
+
+    def open_one(n):
+        nonlocal held
+        try:
+            if n % 2:
+                sock = socket.create_connection((host, int(port)), timeout=5)
+            else:
+                sock, status = open_websocket(url, timeout=5)
+                if status == 101:
+                    counts["upgraded"] += 1
+                else:
+                    counts["refused"] += 1
+            sock.setblocking(False)
+            selector.register(sock, selectors.EVENT_READ)
+            counts["opened"] += 1
+            held += 1
+        except OSError:
+            counts["failed"] += 1
+            time.sleep(0.01)
+
+    n = 0
+    while time.monotonic() < deadline:
+        while held < sockets and time.monotonic() < deadline:
+            open_one(n)
+            n += 1
+            if n % 200 == 0:
+                break  # look at what the server closed now and then
+        for key, _ in selector.select(timeout=0.05 if held >= sockets else 0):
+            try:
+                data = key.fileobj.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                selector.unregister(key.fileobj)
+                key.fileobj.close()
+                held -= 1
+                counts["closed_by_server"] += 1
+    counts["held_at_end"] = held
+    for key in list(selector.get_map().values()):
+        key.fileobj.close()
+    report.put(counts)
+
+
+FLOODS = {
+    "vote": '421["insight:vote",{"insight_id":1}]',
+    "resync": '421["resync",{"since":0}]',
+    "post": '421["insight:post",{{"client_id":"{id}","table_id":{table},"text":"flood"}}]',
+}
+
+
+def flood(url, code, token, table_id, kind, seconds, report):
+    """Write one kind of event frame in a tight loop; reconnect whenever cut off."""
+    counts = {"kind": kind, "connects": 0, "refused_connects": 0, "cut": 0, "bytes": 0}
+    cut_after = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            sock = connect_participant(url, code, token)
+        except (AssertionError, OSError):
+            counts["refused_connects"] += 1
+            time.sleep(0.2)
+            continue
+        counts["connects"] += 1
+        started = time.monotonic()
+        text = FLOODS[kind]
+        if kind == "post":
+            batch = b"".join(
+                frame(text.format(id=uuid.uuid4().hex, table=table_id)) for _ in range(50)
+            )
+        else:
+            batch = frame(text) * 50
+        try:
+            while time.monotonic() < deadline:
+                sock.sendall(batch)
+                counts["bytes"] += len(batch)
+        except OSError:
+            counts["cut"] += 1
+            cut_after.append(time.monotonic() - started)
+        sock.close()
+    counts["cut_after_s"] = percentiles([c * 1000 for c in cut_after])
+    report.put(counts)
+
+
+# --- the normal phone ------------------------------------------------------------------------
+
+
+def normal_phones(url, code, table_id, seconds, results):
+    """Once a second: join, connect, post and wait for the ack; every step timed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        step = "join"
+        client = socketio.Client(reconnection=False)
+        try:
+            t = time.monotonic()
+            token = join(url, code, table_id)
+            results["join"].append((time.monotonic() - t) * 1000)
+            step = "connect"
+            t = time.monotonic()
+            client.connect(
+                url,
+                auth={"session": code, "role": "participant", "token": token},
+                transports=["websocket"],
+                wait_timeout=10,
+            )
+            results["connect"].append((time.monotonic() - t) * 1000)
+            step = "post"
+            t = time.monotonic()
+            body = {"client_id": str(uuid.uuid4()), "table_id": table_id, "text": "Wie betaalt?"}
+            ack = client.call("insight:post", body, timeout=10)
+            if not ack.get("ok"):
+                raise RuntimeError(json.dumps(ack))
+            results["post"].append((time.monotonic() - t) * 1000)
+        except Exception as error:  # noqa: BLE001 (a failure is a figure, not a crash)
+            results["failures"].append(f"{step}: {type(error).__name__} {error}"[:200])
+        finally:
+            client.disconnect()
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+
+
+def http_probe(url, seconds, results):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        t = time.monotonic()
+        try:
+            requests.get(url + "/api/v1/openapi.json", timeout=30).raise_for_status()
+            results["http"].append((time.monotonic() - t) * 1000)
+        except requests.RequestException as error:
+            results["failures"].append(f"http: {type(error).__name__}")
+        time.sleep(0.25)
+
+
+def memory(server) -> int:
+    return sum(memory_of(pid) for pid in server.pids())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--attack", choices=("idle", "flood"), required=True)
+    parser.add_argument("--sockets", type=int, default=5000)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--settle", type=float, default=45, help="max seconds to wait after")
+    parser.add_argument("--worker-connections", type=int, default=None)
+    args = parser.parse_args()
+    stop_on_sigterm()
+    limit = raise_open_file_limit()
+    if args.attack == "idle" and limit < args.sockets + 500:
+        sys.exit(f"open file limit {limit} is too low for {args.sockets} sockets")
+    extra = {"WORKER_CONNECTIONS": str(args.worker_connections)} if args.worker_connections else {}
+    workdir = Path(tempfile.mkdtemp(prefix="attack-room-"))
+    server = Server(workdir, extra_env=extra).start()
+    check_loopback(server.url)
+    attackers = []
+    try:
+        code, table_id = open_room(server.url)
+        warm = {"join": [], "connect": [], "post": [], "failures": []}
+        normal_phones(server.url, code, table_id, 5, warm)  # warm up, then the baseline
+        time.sleep(2)
+        before = memory(server)
+        report = multiprocessing.Queue()
+        if args.attack == "idle":
+            attackers.append(
+                multiprocessing.Process(
+                    target=hold_idle_sockets, args=(server.url, args.sockets, args.seconds, report)
+                )
+            )
+        else:
+            for kind in FLOODS:
+                token = join(server.url, code, table_id)
+                attackers.append(
+                    multiprocessing.Process(
+                        target=flood,
+                        args=(server.url, code, token, table_id, kind, args.seconds, report),
+                    )
+                )
+        for process in attackers:
+            process.start()
+        time.sleep(min(10.0, args.seconds / 4))  # let the attack build up first
+        measured = args.seconds - min(10.0, args.seconds / 4)
+        results = {"join": [], "connect": [], "post": [], "http": [], "failures": []}
+        peak = [before]
+
+        def watch():
+            while any(p.is_alive() for p in attackers):
+                peak[0] = max(peak[0], memory(server))
+                time.sleep(0.5)
+
+        threads = [
+            threading.Thread(
+                target=normal_phones, args=(server.url, code, table_id, measured, results)
+            ),
+            threading.Thread(target=http_probe, args=(server.url, measured, results)),
+            threading.Thread(target=watch),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        attack = [report.get(timeout=60) for _ in attackers]
+        for process in attackers:
+            process.join(10)
+        settle_started = time.monotonic()
+        after = memory(server)
+        while after - before > 100 * MB and time.monotonic() - settle_started < args.settle:
+            time.sleep(1)
+            after = memory(server)
+        log = server.log_path.read_text()
+        result = {
+            "attack": args.attack,
+            "sockets": args.sockets if args.attack == "idle" else None,
+            "seconds": args.seconds,
+            "attacker": attack,
+            "phone_ms": {step: percentiles(results[step]) for step in ("join", "connect", "post")},
+            "http_ms": percentiles(results["http"]),
+            "failures": results["failures"][:20],
+            "failure_count": len(results["failures"]),
+            "memory_mb": {
+                "before": round(before / MB),
+                "peak": round(peak[0] / MB),
+                "after": round(after / MB),
+                "settled_in_s": round(time.monotonic() - settle_started),
+            },
+            "worker_timeouts": log.count("WORKER TIMEOUT"),
+            "worker_boots": log.count("Booting worker"),
+            "machine": machine(),
+        }
+        print(json.dumps(result, indent=2))
+        print(f"written to {write_result('attack_room-' + args.attack, result)}")
+    finally:
+        for process in attackers:
+            if process.is_alive():
+                process.terminate()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
