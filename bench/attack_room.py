@@ -20,6 +20,7 @@ and after it settled, and whether gunicorn restarted the worker (WORKER TIMEOUT 
 import argparse
 import json
 import multiprocessing
+import os
 import selectors
 import socket
 import sys
@@ -42,6 +43,7 @@ from benchlib import (  # noqa: E402
     machine,
     memory_of,
     percentiles,
+    proc_sample,
     raise_open_file_limit,
     stop_on_sigterm,
     write_result,
@@ -74,8 +76,12 @@ def join(url, code, table_id) -> str:
 # --- the attacks, each in its own process ------------------------------------------------------
 
 
-def hold_idle_sockets(url, sockets, seconds, report):
-    """Keep `sockets` connections open, half upgraded and silent, half without a request."""
+def hold_idle_sockets(url, sockets, seconds, report, wall_of=None):
+    """Keep `sockets` connections open, half upgraded and silent, half without a request.
+
+    With `wall_of` (a session code) every one is a WebSocket that connects as that session's wall
+    (public, no credential) and answers the server's pings: idle sockets that did authenticate.
+    """
     host, port = url.rsplit("//", 1)[1].split(":")
     selector = selectors.DefaultSelector()
     counts = {"opened": 0, "upgraded": 0, "refused": 0, "closed_by_server": 0, "failed": 0}
@@ -85,12 +91,15 @@ def hold_idle_sockets(url, sockets, seconds, report):
     def open_one(n):
         nonlocal held
         try:
-            if n % 2:
+            if n % 2 and not wall_of:
                 sock = socket.create_connection((host, int(port)), timeout=5)
             else:
                 sock, status = open_websocket(url, timeout=5)
                 if status == 101:
                     counts["upgraded"] += 1
+                    if wall_of:
+                        auth = json.dumps({"session": wall_of, "role": "wall"})
+                        sock.sendall(frame("40" + auth))
                 else:
                     counts["refused"] += 1
             sock.setblocking(False)
@@ -115,6 +124,11 @@ def hold_idle_sockets(url, sockets, seconds, report):
                 continue
             except OSError:
                 data = b""
+            if wall_of and PING in data:
+                try:
+                    key.fileobj.sendall(PONG)
+                except OSError:
+                    data = b""
             if not data:
                 selector.unregister(key.fileobj)
                 key.fileobj.close()
@@ -125,6 +139,8 @@ def hold_idle_sockets(url, sockets, seconds, report):
         key.fileobj.close()
     report.put(counts)
 
+
+PING, PONG = b"\x81\x012", frame("3")  # Engine.IO ping (an unmasked server frame), and pong
 
 FLOODS = {
     "vote": '421["insight:vote",{"insight_id":1}]',
@@ -223,6 +239,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attack", choices=("idle", "flood"), required=True)
     parser.add_argument("--sockets", type=int, default=5000)
+    parser.add_argument(
+        "--as-walls", action="store_true", help="idle sockets connect as walls and answer pings"
+    )
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--settle", type=float, default=45, help="max seconds to wait after")
     parser.add_argument("--worker-connections", type=int, default=None)
@@ -239,14 +258,24 @@ def main():
     try:
         code, table_id = open_room(server.url)
         warm = {"join": [], "connect": [], "post": [], "failures": []}
-        normal_phones(server.url, code, table_id, 5, warm)  # warm up, then the baseline
+        normal_phones(server.url, code, table_id, 3, warm)  # warm up
+        baseline = {"join": [], "connect": [], "post": [], "failures": []}
+        normal_phones(server.url, code, table_id, 10, baseline)  # the same phone, no attack
         time.sleep(2)
         before = memory(server)
+        cpu_before = proc_sample(server.pids())[1]
         report = multiprocessing.Queue()
         if args.attack == "idle":
             attackers.append(
                 multiprocessing.Process(
-                    target=hold_idle_sockets, args=(server.url, args.sockets, args.seconds, report)
+                    target=hold_idle_sockets,
+                    args=(
+                        server.url,
+                        args.sockets,
+                        args.seconds,
+                        report,
+                        code if args.as_walls else None,
+                    ),
                 )
             )
         else:
@@ -284,17 +313,23 @@ def main():
         attack = [report.get(timeout=60) for _ in attackers]
         for process in attackers:
             process.join(10)
+        cpu_attack = proc_sample(server.pids())[1] - cpu_before
         settle_started = time.monotonic()
-        after = memory(server)
-        while after - before > 100 * MB and time.monotonic() - settle_started < args.settle:
+        after, within_100mb_after = memory(server), None
+        while time.monotonic() - settle_started < args.settle:
+            if within_100mb_after is None and after - before <= 100 * MB:
+                within_100mb_after = round(time.monotonic() - settle_started)
             time.sleep(1)
             after = memory(server)
         log = server.log_path.read_text()
         result = {
-            "attack": args.attack,
+            "attack": args.attack + (" as walls" if args.as_walls else ""),
             "sockets": args.sockets if args.attack == "idle" else None,
             "seconds": args.seconds,
             "attacker": attack,
+            "phone_ms_without_attack": {
+                step: percentiles(baseline[step]) for step in ("join", "connect", "post")
+            },
             "phone_ms": {step: percentiles(results[step]) for step in ("join", "connect", "post")},
             "http_ms": percentiles(results["http"]),
             "failures": results["failures"][:20],
@@ -303,8 +338,11 @@ def main():
                 "before": round(before / MB),
                 "peak": round(peak[0] / MB),
                 "after": round(after / MB),
-                "settled_in_s": round(time.monotonic() - settle_started),
+                "after_s": round(time.monotonic() - settle_started),
+                "within_100mb_after_s": within_100mb_after,
             },
+            "server_cpu_s_during_attack": round(cpu_attack, 1),
+            "load_average_at_end": list(os.getloadavg()),
             "worker_timeouts": log.count("WORKER TIMEOUT"),
             "worker_boots": log.count("Booting worker"),
             "machine": machine(),

@@ -12,6 +12,9 @@ keeps the worker from ever yielding. So the guard sits on python-engineio's own 
   socket. New handshakes are never refused, so a phone behind the same NAT as an attacker still
   gets a socket and authenticates it within milliseconds, while the attacker's sockets cost the
   worker no more than this many connections.
+- An address holds at most `OPEN_PER_ADDRESS` sockets in all; beyond that a handshake is refused
+  (401), so one address cannot fill the worker with sockets it did authenticate (walls are
+  public) and lock out every other address.
 - A socket that has not completed the Socket.IO connect within `AUTH_TIMEOUT` seconds is closed;
   so is a polling handshake that never polls, which frees its memory.
 - An authenticated socket's messages spend its budget (`ratelimit.socket_events`, per participant)
@@ -25,7 +28,7 @@ keeps the worker from ever yielding. So the guard sits on python-engineio's own 
 
 import json
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 from . import ratelimit
 
@@ -37,6 +40,9 @@ AUTH_TIMEOUT = 10.0
 # script holding sockets open without authenticating gets no more than this. Well below the
 # worker's capacity (app.py, WORKER_CONNECTIONS).
 PENDING_PER_ADDRESS = 200
+# Sockets per address in all, authenticated or not: the stretch target of 2,000 phones behind one
+# NAT, their walls, and stale sockets of phones that reconnected before the old one timed out.
+OPEN_PER_ADDRESS = 3000
 # Frames an unauthenticated socket may send (its connect packet, and a few retries of it).
 PENDING_MESSAGES = 10
 
@@ -50,6 +56,8 @@ class SocketGuard:
         self.pending: OrderedDict[str, list] = OrderedDict()
         # address -> its pending eio sids, oldest first
         self.pending_by_address: dict[str, OrderedDict] = {}
+        self.open_by_address: Counter = Counter()
+        self.address: dict[str, str] = {}  # eio sid -> address, while it is open
         # eio sid -> (budget key, error message of a refused event, in the client's language)
         self.budgets: dict[str, tuple] = {}
         self.sweeper = None
@@ -66,6 +74,8 @@ class SocketGuard:
 
     def on_connect(self, eio_sid, environ):
         address = self.address_of(environ)
+        if self.open_by_address[address] >= OPEN_PER_ADDRESS:
+            return False  # engineio answers 401; the client retries with its backoff
         waiting = self.pending_by_address.setdefault(address, OrderedDict())
         while len(waiting) >= PENDING_PER_ADDRESS:
             oldest = next(iter(waiting))
@@ -73,6 +83,8 @@ class SocketGuard:
             self.close(oldest)
         self.pending[eio_sid] = [address, time.monotonic() + AUTH_TIMEOUT, 0]
         self.pending_by_address.setdefault(address, OrderedDict())[eio_sid] = None
+        self.address[eio_sid] = address
+        self.open_by_address[address] += 1
         if self.sweeper is None:
             self.sweeper = self.eio.start_background_task(self.sweep)
         return self.next["connect"](eio_sid, environ)
@@ -126,6 +138,11 @@ class SocketGuard:
     def on_disconnect(self, eio_sid, reason):
         self.forget_pending(eio_sid)
         self.budgets.pop(eio_sid, None)
+        address = self.address.pop(eio_sid, None)
+        if address is not None:
+            self.open_by_address[address] -= 1
+            if self.open_by_address[address] <= 0:
+                del self.open_by_address[address]
         return self.next["disconnect"](eio_sid, reason)
 
     # --- helpers -----------------------------------------------------------------------------
