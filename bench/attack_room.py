@@ -5,6 +5,8 @@ on a venue's Wi-Fi behind NAT):
 
 - `idle`: keep SOCKETS connections open: half upgrade to WebSocket and then send nothing, half
   open TCP and never send a request (half-open). Whatever the server closes is reopened at once.
+- `polling`: Engine.IO polling handshakes in a tight loop over a few keep-alive connections,
+  never polling afterwards.
 - `flood`: three participants write raw event frames in a tight loop, one `insight:vote`, one
   `resync` from 0, one `insight:post`, reconnecting whenever they are cut off.
 
@@ -15,6 +17,7 @@ and after it settled, and whether gunicorn restarted the worker (WORKER TIMEOUT 
 
     python bench/attack_room.py --attack idle --sockets 5000 --seconds 60
     python bench/attack_room.py --attack flood --seconds 60
+    python bench/attack_room.py --attack polling --seconds 60
 """
 
 import argparse
@@ -140,6 +143,37 @@ def hold_idle_sockets(url, sockets, seconds, report, wall_of=None):
     report.put(counts)
 
 
+def polling_handshakes(url, seconds, report, connections=4):
+    """Engine.IO polling handshakes as fast as a few keep-alive connections go; never poll."""
+    import http.client
+
+    host, port = url.rsplit("//", 1)[1].split(":")
+    counts = {"handshakes": 0, "ok": 0, "refused": 0, "errors": 0}
+    deadline = time.monotonic() + seconds
+
+    def loop():
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        while time.monotonic() < deadline:
+            try:
+                conn.request("GET", "/socket.io/?EIO=4&transport=polling")
+                answer = conn.getresponse()
+                answer.read()
+                counts["handshakes"] += 1
+                counts["ok" if answer.status == 200 else "refused"] += 1
+            except (OSError, http.client.HTTPException):
+                counts["errors"] += 1
+                conn.close()
+                conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        conn.close()
+
+    threads = [threading.Thread(target=loop) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    report.put(counts)
+
+
 PING, PONG = b"\x81\x012", frame("3")  # Engine.IO ping (an unmasked server frame), and pong
 
 FLOODS = {
@@ -237,7 +271,7 @@ def memory(server) -> int:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--attack", choices=("idle", "flood"), required=True)
+    parser.add_argument("--attack", choices=("idle", "flood", "polling"), required=True)
     parser.add_argument("--sockets", type=int, default=5000)
     parser.add_argument(
         "--as-walls", action="store_true", help="idle sockets connect as walls and answer pings"
@@ -276,6 +310,12 @@ def main():
                         report,
                         code if args.as_walls else None,
                     ),
+                )
+            )
+        elif args.attack == "polling":
+            attackers.append(
+                multiprocessing.Process(
+                    target=polling_handshakes, args=(server.url, args.seconds, report)
                 )
             )
         else:
