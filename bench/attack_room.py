@@ -1,6 +1,6 @@
 """Hold the room: attack one server from one address while a normal phone keeps joining and posting.
 
-Two attacks, each from its own process on loopback (so attacker and phone share one address, as
+Attacks, each from its own process (at nice 10) on loopback (so attacker and phone share one address, as
 on a venue's Wi-Fi behind NAT):
 
 - `idle`: keep SOCKETS connections open: half upgrade to WebSocket and then send nothing, half
@@ -79,12 +79,20 @@ def join(url, code, table_id) -> str:
 # --- the attacks, each in its own process ------------------------------------------------------
 
 
+def attacker_niceness() -> None:
+    """The attacker runs at a lower CPU priority: on a 2-core machine its tight loops would
+    otherwise take the cores from the server and the phone, and the figures would measure the
+    load generator (an attacker on the venue Wi-Fi brings his own CPU)."""
+    os.nice(10)
+
+
 def hold_idle_sockets(url, sockets, seconds, report, wall_of=None):
     """Keep `sockets` connections open, half upgraded and silent, half without a request.
 
     With `wall_of` (a session code) every one is a WebSocket that connects as that session's wall
     (public, no credential) and answers the server's pings: idle sockets that did authenticate.
     """
+    attacker_niceness()
     host, port = url.rsplit("//", 1)[1].split(":")
     selector = selectors.DefaultSelector()
     counts = {"opened": 0, "upgraded": 0, "refused": 0, "closed_by_server": 0, "failed": 0}
@@ -147,6 +155,7 @@ def polling_handshakes(url, seconds, report, connections=4):
     """Engine.IO polling handshakes as fast as a few keep-alive connections go; never poll."""
     import http.client
 
+    attacker_niceness()
     host, port = url.rsplit("//", 1)[1].split(":")
     counts = {"handshakes": 0, "ok": 0, "refused": 0, "errors": 0}
     deadline = time.monotonic() + seconds
@@ -185,6 +194,7 @@ FLOODS = {
 
 def flood(url, code, token, table_id, kind, seconds, report):
     """Write one kind of event frame in a tight loop; reconnect whenever cut off."""
+    attacker_niceness()
     counts = {"kind": kind, "connects": 0, "refused_connects": 0, "cut": 0, "bytes": 0}
     cut_after = []
     deadline = time.monotonic() + seconds
