@@ -98,13 +98,18 @@ class SocketGuard:
         """Close sockets past their deadline (one task per server; deadlines are in order)."""
         while True:
             self.eio.sleep(0.5)
-            now = time.monotonic()
-            while self.pending:
-                eio_sid, (_address, deadline, _frames) = next(iter(self.pending.items()))
-                if deadline > now:
-                    break
-                self.forget_pending(eio_sid)
-                self.close(eio_sid)
+            try:
+                self.close_expired(time.monotonic())
+            except Exception:  # noqa: BLE001 (the sweeper must outlive any one socket)
+                self.eio.logger.exception("closing unauthenticated sockets failed")
+
+    def close_expired(self, now: float) -> None:
+        while self.pending:
+            eio_sid, (_address, deadline, _frames) = next(iter(self.pending.items()))
+            if deadline > now:
+                return
+            self.forget_pending(eio_sid)
+            self.close(eio_sid)
 
     # --- every message -----------------------------------------------------------------------
 
