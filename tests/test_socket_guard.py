@@ -126,8 +126,8 @@ def test_a_raw_event_flood_is_cut_within_a_second_and_http_stays_up(server, room
         time.sleep(0.05)
     flooder.join()
     sock.close()
-    # Quiet machine: cut within about 0.3 s (its burst of 120 events is handled first), HTTP
-    # within 0.1 s. The margins are for a loaded 2-core CI machine; before: no cut in 5 s at all.
+    # Its first burst of 120 events is handled for real before the cut; the margins are for a
+    # loaded 2-core machine. Before: no cut within the 5 s at all, HTTP 5 to 10 s.
     assert cut_after and cut_after[0] < 3.0, cut_after
     assert slowest < 3.0, slowest
     assert phone_posts(server, code, table_id)["ok"] is True
