@@ -7,6 +7,9 @@ on a venue's Wi-Fi behind NAT):
   open TCP and never send a request (half-open). Whatever the server closes is reopened at once.
 - `polling`: Engine.IO polling handshakes in a tight loop over a few keep-alive connections,
   never polling afterwards.
+- `identities`: 120 participants post over HTTP as fast as they can, re-joining under a new
+  identity whenever refused; here the phone is one participant, joined before, posting about
+  once a second over HTTP (refusals are counted as failures).
 - `flood`: three participants write raw event frames in a tight loop, one `insight:vote`, one
   `resync` from 0, one `insight:post`, reconnecting whenever they are cut off.
 
@@ -18,6 +21,7 @@ and after it settled, and whether gunicorn restarted the worker (WORKER TIMEOUT 
     python bench/attack_room.py --attack idle --sockets 5000 --seconds 60
     python bench/attack_room.py --attack flood --seconds 60
     python bench/attack_room.py --attack polling --seconds 60
+    python bench/attack_room.py --attack identities --seconds 60
 """
 
 import argparse
@@ -183,6 +187,68 @@ def polling_handshakes(url, seconds, report, connections=4):
     report.put(counts)
 
 
+def many_identities(url, code, table_id, seconds, report, identities=120, threads=8):
+    """`identities` participants post over HTTP as fast as they can; one that is refused joins
+    again under a new identity (a fresh per-participant burst)."""
+    attacker_niceness()
+    counts = {"posted": 0, "refused": 0, "joins": 0, "join_refused": 0}
+    deadline = time.monotonic() + seconds
+    tokens = []
+    lock = threading.Lock()
+
+    def fresh(http):
+        while time.monotonic() < deadline:
+            answer = http.post(
+                f"{url}/api/v1/sessions/{code}/participants", json={"table_id": table_id}
+            )
+            with lock:
+                counts["joins" if answer.status_code == 201 else "join_refused"] += 1
+            if answer.status_code == 201:
+                return answer.json()["token"]
+            time.sleep(0.05)
+        return None
+
+    def loop(n):
+        http = requests.Session()
+        mine = [fresh(http) for _ in range(identities // threads)]
+        i = 0
+        while time.monotonic() < deadline:
+            i = (i + 1) % len(mine)
+            body = {"client_id": uuid.uuid4().hex, "table_id": table_id, "text": "flood"}
+            answer = http.post(
+                f"{url}/api/v1/sessions/{code}/insights",
+                json=body,
+                headers={"Authorization": f"Bearer {mine[i]}"},
+            )
+            with lock:
+                counts["posted" if answer.status_code == 201 else "refused"] += 1
+            if answer.status_code == 429:
+                mine[i] = fresh(http) or mine[i]
+
+    workers = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    tokens.clear()
+    report.put(counts)
+
+
+def one_phone_posting(url, code, table_id, seconds, results):
+    """One participant, joined before the attack, posts over HTTP about once a second."""
+    token = results["token"]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        t = time.monotonic()
+        body = {"client_id": str(uuid.uuid4()), "table_id": table_id, "text": "Wie betaalt?"}
+        answer = api(url, "POST", f"/sessions/{code}/insights", token, json=body)
+        if answer.status_code == 201:
+            results["post"].append((time.monotonic() - t) * 1000)
+        else:
+            results["failures"].append(f"post: {answer.status_code}")
+        time.sleep(max(0.0, 1.1 - (time.monotonic() - t)))
+
+
 PING, PONG = b"\x81\x012", frame("3")  # Engine.IO ping (an unmasked server frame), and pong
 
 FLOODS = {
@@ -281,7 +347,9 @@ def memory(server) -> int:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--attack", choices=("idle", "flood", "polling"), required=True)
+    parser.add_argument(
+        "--attack", choices=("idle", "flood", "polling", "identities"), required=True
+    )
     parser.add_argument("--sockets", type=int, default=5000)
     parser.add_argument(
         "--as-walls", action="store_true", help="idle sockets connect as walls and answer pings"
@@ -305,6 +373,7 @@ def main():
         normal_phones(server.url, code, table_id, 3, warm)  # warm up
         baseline = {"join": [], "connect": [], "post": [], "failures": []}
         normal_phones(server.url, code, table_id, 10, baseline)  # the same phone, no attack
+        phone_token = join(server.url, code, table_id)
         time.sleep(2)
         before = memory(server)
         cpu_before = proc_sample(server.pids())[1]
@@ -320,6 +389,13 @@ def main():
                         report,
                         code if args.as_walls else None,
                     ),
+                )
+            )
+        elif args.attack == "identities":
+            attackers.append(
+                multiprocessing.Process(
+                    target=many_identities,
+                    args=(server.url, code, table_id, args.seconds, report),
                 )
             )
         elif args.attack == "polling":
@@ -342,6 +418,10 @@ def main():
         time.sleep(min(10.0, args.seconds / 4))  # let the attack build up first
         measured = args.seconds - min(10.0, args.seconds / 4)
         results = {"join": [], "connect": [], "post": [], "http": [], "failures": []}
+        phone = normal_phones
+        if args.attack == "identities":  # one phone, joined well before, posting all along
+            results["token"] = phone_token
+            phone = one_phone_posting
         peak = [before]
 
         def watch():
@@ -350,9 +430,7 @@ def main():
                 time.sleep(0.5)
 
         threads = [
-            threading.Thread(
-                target=normal_phones, args=(server.url, code, table_id, measured, results)
-            ),
+            threading.Thread(target=phone, args=(server.url, code, table_id, measured, results)),
             threading.Thread(target=http_probe, args=(server.url, measured, results)),
             threading.Thread(target=watch),
         ]
