@@ -74,18 +74,27 @@ def test_sockets_that_never_authenticate_cannot_fill_the_worker(server, room):
         sock, status = open_websocket(server.url, timeout=5)
         assert status == 101
         idle.append(sock)
+    code, table_id = room
+    token = api(server, "POST", f"/sessions/{code}/participants", json={"table_id": table_id})
+    phone = connect_participant(server.url, code, token.json()["token"])
     try:
         answer = requests.get(server.url + "/api/v1/openapi.json", timeout=5)
         assert answer.status_code == 200
-        code, table_id = room
         assert phone_posts(server, code, table_id)["ok"] is True
         # The oldest idle sockets were closed to make room for newer ones; then all of them.
         time.sleep(socketguard.AUTH_TIMEOUT + 1.5)
         for sock in idle:
             sock.settimeout(5)
             while read_frame(sock) is not None:
-                pass  # the Engine.IO open (and pings), then the close
+                pass  # the Engine.IO open, then the close
+        # The authenticated socket is kept, and pinged (its ping timer starts at authentication).
+        phone.settimeout(5)
+        frames = [read_frame(phone)]
+        while frames[-1] not in ("2", None):
+            frames.append(read_frame(phone))
+        assert frames[-1] == "2", frames
     finally:
+        phone.close()
         for sock in idle:
             sock.close()
 

@@ -85,6 +85,12 @@ class SocketGuard:
         self.pending_by_address.setdefault(address, OrderedDict())[eio_sid] = None
         self.address[eio_sid] = address
         self.open_by_address[address] += 1
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is not None:
+            # No ping timer until it authenticates (`authenticated` starts it): engineio's timer
+            # is a greenlet that sleeps a ping interval and keeps even a closed socket in memory
+            # that long, and an unauthenticated socket is closed before its first ping is due.
+            socket.last_ping = None
         if self.sweeper is None:
             self.sweeper = self.eio.start_background_task(self.sweep)
         return self.next["connect"](eio_sid, environ)
@@ -93,6 +99,10 @@ class SocketGuard:
         """The Socket.IO connect succeeded: from now on the socket spends `key`'s budget."""
         self.forget_pending(eio_sid)
         self.budgets[eio_sid] = (key, refusal_message)
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is not None and socket.last_ping is None:
+            socket.last_ping = time.time()
+            socket.schedule_ping()
 
     def sweep(self) -> None:
         """Close sockets past their deadline (one task per server; deadlines are in order)."""
