@@ -27,7 +27,10 @@ class Server(BaseApplication):
         self.cfg.set("bind", f"{app.config['HOST']}:{app.config['PORT']}")
         self.cfg.set("worker_class", "gevent")
         self.cfg.set("workers", 1)
-        self.cfg.set("worker_connections", int(os.environ.get("WORKER_CONNECTIONS", "4000")))
+        # Every socket is a connection of the worker, authenticated or not. An idle WebSocket costs
+        # about 85 KB (2,500 idle walls: +212 MB, docs/SECURITY.md), so 6,000 stay near 0.5 GB;
+        # one address may hold at most half of them (workshop/socketguard.py OPEN_PER_ADDRESS).
+        self.cfg.set("worker_connections", int(os.environ.get("WORKER_CONNECTIONS", "6000")))
         self.cfg.set("timeout", 60)
         self.cfg.set("graceful_timeout", 5)
         self.cfg.set("accesslog", os.environ.get("ACCESS_LOG") or None)

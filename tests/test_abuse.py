@@ -75,6 +75,50 @@ def test_many_identities_from_one_address_hit_the_address_budget(api_client, roo
     assert statuses.count(201) >= 60 and statuses[-1] == 429
 
 
+def test_client_ids_of_another_session_do_not_skip_the_budget(api_client, room):
+    """Retries are free only for the participant's own post in this session (issue: a phone past
+    its limit posted on with client ids read from another session's public insight list)."""
+    code, _key, table_id = room
+    other = api_client.create_session()
+    author = api_client.join(other["code"], other["tables"][0]["id"])["token"]
+    borrowed = []
+    for _ in range(10):
+        body = post_body(other["tables"][0]["id"])
+        api_client.call("POST", f"/sessions/{other['code']}/insights", author, 201, json=body)
+        borrowed.append(body["client_id"])
+    phone = api_client.join(code, table_id)["token"]
+    assert [api_client.post(code, phone, table_id).status_code for _ in range(30)] == [201] * 30
+    statuses = [
+        api_client.post(code, phone, table_id, client_id=client_id).status_code
+        for client_id in borrowed
+    ]
+    assert statuses == [429] * 10
+
+
+def test_a_phone_keeps_posting_while_identities_behind_its_address_flood(
+    api_client, room, monkeypatch
+):
+    """Fairness behind one NAT: flooding neighbours (and fresh identities they join) drain the
+    address's budget; a phone that posts like a person keeps posting from the reserve."""
+    from workshop import ratelimit
+
+    code, _key, table_id = room
+    # The same buckets with a small shared budget (40, no refill) and a short standing age.
+    monkeypatch.setattr(ratelimit.actions_per_address, "burst", 40)
+    monkeypatch.setattr(ratelimit.actions_per_address, "per_second", 0.001)
+    monkeypatch.setattr(ratelimit, "STANDING_AGE", 1.0, raising=False)
+    ratelimit.actions_per_address.reset()
+    phone = api_client.join(code, table_id)["token"]
+    flooders = [api_client.join(code, table_id)["token"] for _ in range(3)]
+    time.sleep(1.1)
+    flood = [api_client.post(code, t, table_id).status_code for t in flooders for _ in range(30)]
+    assert flood.count(429) >= 20 and flood[-1] == 429  # the shared budget is gone
+    assert [api_client.post(code, phone, table_id).status_code for _ in range(5)] == [201] * 5
+    # Re-joining buys no fresh standing: a new identity is refused while the budget is empty.
+    fresh = api_client.join(code, table_id)["token"]
+    assert api_client.post(code, fresh, table_id).status_code == 429
+
+
 def test_a_join_flood_is_stopped(api_client, room):
     """Joins beyond the address's budget get 429 with Retry-After (a full room fits: see above)."""
     from workshop.ratelimit import joins_per_address

@@ -67,7 +67,14 @@ def create_app(overrides: dict | None = None) -> Flask:
         ping_timeout=10,
     )
 
-    # A WebSocket frame that is not Engine.IO ("x") closes its connection without a traceback.
+    from .socketguard import SocketGuard
+
+    SocketGuard(
+        socketio.server,
+        proxy_hops=app.config.get("TRUSTED_PROXIES") or app.config.get("PROXY_HOPS"),
+    )
+    # After the guard's WebSocket class: a frame that is not Engine.IO ("x") closes its connection
+    # without a traceback.
     wire.install(socketio.server.eio)
 
     from .views import register_blueprints

@@ -13,6 +13,7 @@ all of them gets up to N times a budget (docs/SECURITY.md).
 import threading
 import time
 from collections import OrderedDict
+from datetime import UTC, datetime
 
 from flask import has_request_context, request
 
@@ -41,6 +42,11 @@ class TokenBuckets:
                 return 0.0
             self._buckets[key] = (tokens, now)
             return (1 - tokens) / self.per_second
+
+    def level(self, key) -> float:
+        """The tokens `key` holds now (a full burst for a key never seen)."""
+        with self._lock:
+            return self._tokens(key, time.monotonic())
 
     def wait(self, key) -> float:
         """Seconds until `key` has a token again (0: it has one now), without spending it."""
@@ -132,6 +138,12 @@ participant_actions = TokenBuckets(burst=30, per_second=1)
 # Posts and votes per address: a room of 1,000 phones posting and voting at once fits in the burst,
 # and 50/s sustained is over twice the 20 posts/s a full room produces at its busiest.
 actions_per_address = TokenBuckets(burst=2000, per_second=50)
+# Kept apart per address for participants in good standing (see `spend_action`): while others on
+# the same address drain the budget above, a phone that posts like a person keeps posting.
+actions_reserve = TokenBuckets(burst=200, per_second=10)
+# Good standing: at least this much of the participant's own burst left, and joined this long ago.
+STANDING_TOKENS = 15
+STANDING_AGE = 10.0
 # Joins per address: 1,000 per 10 s lets a full room behind one NAT in.
 joins_per_address = TokenBuckets(burst=1000, per_second=100)
 # Socket.IO connections per address: a full room connecting, then reconnecting after a wifi drop.
@@ -158,6 +170,7 @@ key_guessing = CodeGuessing(
 ALL = (
     participant_actions,
     actions_per_address,
+    actions_reserve,
     joins_per_address,
     connects_per_address,
     socket_events,
@@ -168,10 +181,30 @@ ALL = (
 )
 
 
-def spend_action(participant_id: int, message: str) -> None:
-    """One post or vote: the participant's own budget first, then its address's shared one."""
-    participant_actions.check(participant_id, message)
-    actions_per_address.check(client_address(), N_("Too many posts from this network; try again."))
+def spend_action(participant, message: str) -> None:
+    """One post or vote: the participant's own budget first, then its address's shared one.
+
+    When the shared budget is empty (neighbours behind the same NAT flooding, possibly under
+    many identities), a participant in good standing spends the address's reserve instead: one
+    that has kept most of its own burst and did not join in the last seconds. A flooder has spent
+    its burst, and a fresh identity has not earned standing yet, so re-joining buys nothing here.
+    """
+    participant_actions.check(participant.id, message)
+    address = client_address()
+    if not actions_per_address.take(address):
+        return
+    if in_good_standing(participant) and not actions_reserve.take(address):
+        return
+    raise RateLimited(
+        N_("Too many posts from this network; try again."),
+        retry_after=retry_after(actions_per_address.wait(address)),
+    )
+
+
+def in_good_standing(participant) -> bool:
+    joined = participant.created_at
+    age = (datetime.now(UTC) - joined).total_seconds() if joined else 0.0
+    return age >= STANDING_AGE and participant_actions.level(participant.id) >= STANDING_TOKENS
 
 
 def reset_all() -> None:

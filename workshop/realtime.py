@@ -7,8 +7,8 @@ from flask import g, request
 from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room
 
-from . import broadcast, inputs, payloads, ratelimit, sessions
-from .errors import DomainError, Forbidden, NotFound, RateLimited
+from . import broadcast, inputs, payloads, ratelimit, sessions, socketguard
+from .errors import N_, DomainError, Forbidden, NotFound, RateLimited
 from .extensions import db, socketio
 from .ratelimit import socket_events, socket_strikes
 from .security import normalise_join_code
@@ -89,6 +89,7 @@ def on_connect(auth=None):
         for room in broadcast.rooms_for(session.id, viewer):
             join_room(room)
         connections[request.sid] = (session.id, viewer)
+        guard_admits(viewer, session)
         if viewer.participant_id:
             participant_sockets[viewer.participant_id].add(request.sid)
             phones_per_session[session.id] += 1
@@ -123,6 +124,18 @@ def on_disconnect(*_reason):
         presence_changed(session_id)
 
 
+def guard_admits(viewer, session) -> None:
+    """Tell the Engine.IO guard this socket authenticated, and whose event budget it spends."""
+    guard = socketguard.guard_of(socketio.server)
+    eio_sid = socketio.server.manager.eio_sid_from_sid(request.sid, "/")
+    if guard is None or eio_sid is None:
+        return  # the in-process test client has no Engine.IO layer
+    message = N_("Too many messages on this connection.")
+    if viewer.role == "participant":
+        message = in_phone_language(message, session.id)
+    guard.authenticated(eio_sid, event_budget_key(viewer), message)
+
+
 def presence_changed(session_id: int) -> None:
     socketio.emit(
         broadcast.PRESENCE,
@@ -132,7 +145,10 @@ def presence_changed(session_id: int) -> None:
 
 
 def handler(event: str):
-    """Wrap a socket handler: rate limit, map domain errors to an error ack, never leak a 500."""
+    """Wrap a socket handler: map domain errors to an error ack, never leak a 500.
+
+    The event has already spent its budget before it was decoded (socketguard.SocketGuard).
+    """
 
     def decorate(function):
         def wrapped(data=None):
@@ -143,7 +159,6 @@ def handler(event: str):
                 if viewer.is_facilitator and not still_facilitator(session_id):
                     disconnect()
                     raise Forbidden("The facilitator key was changed.", code="key_revoked")
-                throttle_connection(viewer)
                 session = db.session.get(sessions.Session, session_id)
                 inputs.check_value(data)  # lone surrogates, absurd nesting: an error ack
                 return function(session, viewer, data if isinstance(data, dict) else {})
@@ -206,26 +221,6 @@ def event_budget_key(viewer) -> tuple:
     if viewer.role == "wall":
         return ("wall", ratelimit.client_address())
     return ("sid", request.sid)
-
-
-def throttle_connection(viewer) -> None:
-    """The per-connection budget; a client that keeps flooding after refusals is disconnected."""
-    key = event_budget_key(viewer)
-    try:
-        socket_events.check(key, "Too many messages on this connection.")
-    except RateLimited:
-        if socket_strikes.take(key):
-            cut_off()
-        raise
-
-
-def cut_off() -> None:
-    """Close the flooding client's transport itself, not just its Socket.IO namespace: a client
-    that ignores the disconnect packet would otherwise keep the server decoding its messages."""
-    eio_sid = socketio.server.manager.eio_sid_from_sid(request.sid, "/")
-    disconnect()
-    if eio_sid:
-        socketio.server.eio.disconnect(eio_sid)
 
 
 def participant_of(session, viewer):

@@ -642,9 +642,10 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
     if existing is not None:
         return stored_retry(existing, participant), False
     require_open(session)
-    if client_id not in charged_client_ids:
-        ratelimit.spend_action(participant.id, N_("Slow down a little: too many posts at once."))
-        remember_charged(client_id)
+    charged = (session.id, participant.id, client_id)
+    if charged not in charged_client_ids:
+        ratelimit.spend_action(participant, N_("Slow down a little: too many posts at once."))
+        remember_charged(charged)
 
     active = session.setting("tag_sets")
     table = get_table(session, id_field(data, "table_id"))
@@ -712,15 +713,17 @@ def commit_keeping_loaded() -> None:
         session.expire_on_commit = True
 
 
-# Client ids that already paid their rate-limit token in this process. Retries of one post that
-# race each other (socket and HTTP at once, on PostgreSQL truly in parallel) all arrive before it
-# is stored; they are one post and cost one token (DESIGN.md section 10: retries are free).
-charged_client_ids: dict[str, None] = {}
+# Client ids that already paid their rate-limit token in this process, per session and participant.
+# Retries of one post that race each other (socket and HTTP at once, on PostgreSQL truly in
+# parallel) all arrive before it is stored; they are one post and cost one token (retries are
+# free). Keyed by whose post it is: a client id alone would let anyone post for free by reusing
+# the ids of another session's public insights.
+charged_client_ids: dict[tuple[int, int, str], None] = {}
 CHARGED_CLIENT_IDS_KEPT = 50_000
 
 
-def remember_charged(client_id: str) -> None:
-    charged_client_ids[client_id] = None
+def remember_charged(charged: tuple[int, int, str]) -> None:
+    charged_client_ids[charged] = None
     if len(charged_client_ids) > CHARGED_CLIENT_IDS_KEPT:
         for oldest in list(charged_client_ids)[: CHARGED_CLIENT_IDS_KEPT // 2]:
             charged_client_ids.pop(oldest, None)
@@ -746,7 +749,7 @@ def vote(session: Session, participant: Participant, insight_id) -> tuple[int, b
         raise Conflict(N_("Only a visible insight can be recognised."), code="insight_not_visible")
     if insight.participant_id == participant.id:
         raise Conflict(N_("You cannot recognise your own insight."), code="own_insight")
-    ratelimit.spend_action(participant.id, N_("Slow down a little: too many votes at once."))
+    ratelimit.spend_action(participant, N_("Slow down a little: too many votes at once."))
     # Count with `votes = votes +/- 1` in the database and only for a row really added or
     # removed, so concurrent clicks (other processes, other participants) never double-count.
     removed = db.session.execute(
