@@ -13,6 +13,7 @@ import gevent
 import gevent.event
 import simple_websocket
 from engineio.async_drivers import gevent as gevent_driver
+from wsproto.connection import ConnectionState
 
 # Messages read ahead of the Engine.IO loop before the reader pauses.
 QUEUED = 32
@@ -43,7 +44,11 @@ class BackpressureServer(simple_websocket.Server):
         a client that may never answer the close frame (the worker's connection is freed when it
         finishes)."""
         try:
-            super().close(reason, message)
+            # A second close (the Engine.IO writer closes again after a refused frame closed it)
+            # finds the WebSocket already closed: nothing left to send.
+            if self.connected and self.ws.state is ConnectionState.OPEN:
+                super().close(reason, message)
+            self.connected = False
         finally:
             self.input_buffer.clear()  # frames of a socket the server closed are not handled
             self.drained.set()
