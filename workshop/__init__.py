@@ -46,8 +46,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     # has no server and registers them on every server init_app makes. Declared after, they would
     # bind to the first app's server only, and a second app in the same process (tests) would
     # accept every connection unchecked.
-    from . import cli, realtime  # noqa: F401
+    from . import cli, realtime
+    from .domain import changes
 
+    # The domain reports its committed changes; the one publisher turns them into events.
+    changes.subscribe(realtime.publish.publish)
     socketio.init_app(
         app,
         async_mode=async_mode(),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from . import tags
 from .extensions import db
-from .models import Insight, InsightStatus, Participant, Session
+from .models import Insight, Participant, Session
 
 TOP = 10  # the most recognised insights, ranked
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -89,11 +89,7 @@ def session_stats(session: Session) -> dict:
     tag_set = tags.for_session(session)
     kinds, perspectives = tag_set.keys("kinds"), tag_set.keys("perspectives")
     insights = db.session.scalars(
-        select(Insight).where(
-            Insight.session_id == session.id,
-            Insight.status == InsightStatus.VISIBLE,
-            Insight.withheld.is_(False),
-        )
+        select(Insight).where(Insight.session_id == session.id, Insight.public)
     ).all()
     seated = db.session.execute(
         select(Participant.table_id, Participant.organisation_type, func.count())

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from .. import tags
+from ..domain import unused_join_code
 from ..errors import Invalid
 from ..extensions import db
 from ..models import (
@@ -27,7 +28,6 @@ from ..models import (
     Vote,
 )
 from ..security import new_token, token_hash
-from ..sessions import unused_join_code
 from .json_export import FORMAT
 
 

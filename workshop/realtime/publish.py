@@ -1,75 +1,69 @@
-"""Who receives what, live: Socket.IO rooms, event names and the emits the domain asks for.
+"""The one publisher: turns the domain's committed changes into Socket.IO events for the rooms.
 
-Rooms (per-table rooms for phones keep fan-out proportional to a table, not to the room):
-  s:<id>        everyone in the session: session, round
-  s:<id>:wall   walls: visible insights, spotlight
-  s:<id>:fac    facilitators: every insight with its status and author
-  s:<id>:t:<id> phones seated at one table, and its host's page: that table's visible insights
-  p:<id>        one participant's phones: their own posts while not public
+`create_app` subscribes `publish` to workshop.domain.changes; the domain never emits itself.
 """
 
-from . import payloads
-from .extensions import socketio
-from .models import Insight, Session
+from functools import singledispatch
 
-# The closed list of event names; static/js/live.js mirrors it.
-INSIGHT_NEW = "insight:new"
-INSIGHT_UPDATE = "insight:update"
-INSIGHT_REMOVE = "insight:remove"
-SESSION_UPDATE = "session:update"
-ROUND_UPDATE = "round:update"
-SPOTLIGHT = "spotlight"
-PRESENCE = "presence"
-FACILITATOR_REVOKED = "facilitator:revoked"
-SERVER_EVENTS = (
-    INSIGHT_NEW,
-    INSIGHT_UPDATE,
-    INSIGHT_REMOVE,
-    SESSION_UPDATE,
-    ROUND_UPDATE,
-    SPOTLIGHT,
-    PRESENCE,
+from .. import payloads
+from ..domain import changes, queries
+from ..extensions import socketio
+from ..models import Insight, Session
+from .handlers import facilitator_sockets, sockets_of_participant
+from .rooms import (
     FACILITATOR_REVOKED,
+    INSIGHT_NEW,
+    INSIGHT_REMOVE,
+    INSIGHT_UPDATE,
+    ROUND_UPDATE,
+    SESSION_UPDATE,
+    SPOTLIGHT,
+    facilitator_room,
+    participant_room,
+    session_room,
+    table_room,
+    wall_room,
 )
-INSIGHT_POST = "insight:post"
-INSIGHT_VOTE = "insight:vote"
-RESYNC = "resync"
-CLIENT_EVENTS = (INSIGHT_POST, INSIGHT_VOTE, RESYNC)
 
 
-def session_room(session_id: int) -> str:
-    return f"s:{session_id}"
+@singledispatch
+def publish(change) -> None:
+    raise TypeError(f"No event for {change!r}")
 
 
-def wall_room(session_id: int) -> str:
-    return f"s:{session_id}:wall"
+@publish.register
+def _(change: changes.InsightChanged) -> None:
+    insight_changed(change.session, change.insight, was_public=change.was_public)
 
 
-def facilitator_room(session_id: int) -> str:
-    return f"s:{session_id}:fac"
+@publish.register
+def _(change: changes.SessionChanged) -> None:
+    session_changed(change.session)
 
 
-def table_room(session_id: int, table_id: int) -> str:
-    return f"s:{session_id}:t:{table_id}"
+@publish.register
+def _(change: changes.CountsChanged) -> None:
+    counts_changed(change.session)
 
 
-def participant_room(participant_id: int) -> str:
-    return f"p:{participant_id}"
+@publish.register
+def _(change: changes.RoundChanged) -> None:
+    round_changed(change.session)
 
 
-def rooms_for(session_id: int, viewer: payloads.Viewer) -> list[str]:
-    rooms = [session_room(session_id)]
-    if viewer.role == "wall":
-        rooms.append(wall_room(session_id))
-    elif viewer.role == "facilitator":
-        rooms.append(facilitator_room(session_id))
-    elif viewer.role == "host":
-        rooms.append(table_room(session_id, viewer.table_id))
-    else:
-        rooms.append(participant_room(viewer.participant_id))
-        if viewer.table_id:
-            rooms.append(table_room(session_id, viewer.table_id))
-    return rooms
+@publish.register
+def _(change: changes.SpotlightChanged) -> None:
+    spotlight_changed(change.session, change.insight)
+
+
+@publish.register
+def _(change: changes.ParticipantMoved) -> None:
+    participant_moved(change.participant, change.old_table_id)
+
+
+@publish.register
+def _(change: changes.FacilitatorKeyRotated) -> None:
+    facilitator_key_rotated(change.session)
 
 
 def insight_changed(session: Session, insight: Insight, *, was_public: bool | None) -> None:
@@ -102,17 +96,13 @@ def insight_changed(session: Session, insight: Insight, *, was_public: bool | No
 
 def counts_changed(session: Session) -> None:
     """In silent mode walls and phones see counts instead of texts."""
-    from .sessions import counts
-
-    socketio.emit(SESSION_UPDATE, {"counts": counts(session)}, to=session_room(session.id))
+    socketio.emit(SESSION_UPDATE, {"counts": queries.counts(session)}, to=session_room(session.id))
 
 
 def session_changed(session: Session) -> None:
-    from .sessions import counts
-
     socketio.emit(
         SESSION_UPDATE,
-        payloads.session_payload(session, counts(session)),
+        payloads.session_payload(session, queries.counts(session)),
         to=session_room(session.id),
     )
 
@@ -131,8 +121,6 @@ def participant_moved(participant, old_table_id: int | None) -> None:
 
     Sockets on other processes follow when the phone reconnects (the phone does so after a move).
     """
-    from .realtime import sockets_of_participant
-
     for sid in sockets_of_participant(participant.id):
         if old_table_id:
             socketio.server.leave_room(sid, table_room(participant.session_id, old_table_id))
@@ -147,12 +135,10 @@ def facilitator_key_rotated(session: Session) -> None:
     disconnected.
 
     The emit and close_room travel through the message queue, in order, to every process: there
-    the sockets stop receiving facilitator events at once and lose their rights (realtime.py
+    the sockets stop receiving facilitator events at once and lose their rights (handlers.py
     `still_facilitator`, disconnected at their next event). This process's sockets are
     disconnected right away. A console reconnects only with the new key.
     """
-    from .realtime import facilitator_sockets
-
     room = facilitator_room(session.id)
     socketio.emit(FACILITATOR_REVOKED, {"code": session.code}, to=room)
     socketio.close_room(room)

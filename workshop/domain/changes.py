@@ -1,0 +1,87 @@
+"""What a domain operation changed, handed after its commit to whoever subscribed (the publisher).
+
+The domain knows nothing of Socket.IO: it commits, then reports its changes in order.
+`create_app` subscribes the realtime publisher, which turns them into events for the rooms.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..extensions import db
+from ..models import Insight, Participant, Session
+
+
+@dataclass(frozen=True)
+class InsightChanged:
+    """An insight was posted or changed; `was_public=None` means it is new."""
+
+    session: Session
+    insight: Insight
+    was_public: bool | None
+
+
+@dataclass(frozen=True)
+class SessionChanged:
+    """Title, state, settings, tables or tag set: everyone gets the whole session again."""
+
+    session: Session
+
+
+@dataclass(frozen=True)
+class CountsChanged:
+    """Only the counts moved (silent mode shows counts, not texts)."""
+
+    session: Session
+
+
+@dataclass(frozen=True)
+class RoundChanged:
+    session: Session
+
+
+@dataclass(frozen=True)
+class SpotlightChanged:
+    session: Session
+    insight: Insight | None
+
+
+@dataclass(frozen=True)
+class ParticipantMoved:
+    participant: Participant
+    old_table_id: int | None
+
+
+@dataclass(frozen=True)
+class FacilitatorKeyRotated:
+    session: Session
+
+
+Change = (
+    InsightChanged
+    | SessionChanged
+    | CountsChanged
+    | RoundChanged
+    | SpotlightChanged
+    | ParticipantMoved
+    | FacilitatorKeyRotated
+)
+subscribers: list[Callable[[Change], None]] = []
+
+
+def subscribe(subscriber: Callable[[Change], None]) -> None:
+    """Hand every change to `subscriber` from now on (once, however many apps are created)."""
+    if subscriber not in subscribers:
+        subscribers.append(subscriber)
+
+
+def publish(*changes: Change) -> None:
+    """Report changes that are committed already, in the order they were made."""
+    for change in changes:
+        for subscriber in subscribers:
+            subscriber(change)
+
+
+def commit(*changes: Change) -> None:
+    """Commit, then report: a wall never shows what the database does not hold."""
+    db.session.commit()
+    publish(*changes)
