@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -11,11 +11,11 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 from . import catalogues, config, ratelimit, security, wire
+from .catalogues import LANGUAGES, select_locale
 from .errors import DomainError
 from .extensions import babel, csrf, db, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("nl", "en")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -142,14 +142,6 @@ def sqlite_pragmas(dbapi_connection, _record):
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
-
-
-def select_locale() -> str:
-    """`?lang=` wins, then the remembered choice, then the session's language."""
-    for choice in (request.args.get("lang"), request.cookies.get("lang")):
-        if choice in LANGUAGES:
-            return choice
-    return g.get("session_language") or request.accept_languages.best_match(LANGUAGES) or "nl"
 
 
 def remember_language(response):

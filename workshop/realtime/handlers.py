@@ -8,6 +8,7 @@ from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room
 
 from .. import domain, inputs, payloads, ratelimit, socketguard
+from ..catalogues import select_locale
 from ..errors import N_, DomainError, Forbidden, NotFound, RateLimited
 from ..extensions import db, socketio
 from ..models import Participant, Session
@@ -192,8 +193,6 @@ def handler(event: str):
 def in_phone_language(message: str, session_id: int) -> str:
     """A phone shows its error acks to a person: in the language of its page, chosen by the same
     rule as the page (`select_locale`). Walls, consoles and tools keep the English text of the API."""
-    from .. import select_locale
-
     session = db.session.get(Session, session_id)
     g.session_language = session.language if session else None
     with force_locale(select_locale()):
