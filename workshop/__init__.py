@@ -193,7 +193,13 @@ def security_headers(response):
 def template_globals() -> dict:
     from flask_babel import get_locale
 
-    return {"current_language": str(get_locale() or "nl"), "LANGUAGES": LANGUAGES}
+    from .realtime.rooms import EVENT_NAMES
+
+    return {
+        "current_language": str(get_locale() or "nl"),
+        "LANGUAGES": LANGUAGES,
+        "live_events": EVENT_NAMES,
+    }
 
 
 def wants_json() -> bool:

@@ -33,6 +33,12 @@ INSIGHT_POST = "insight:post"
 INSIGHT_VOTE = "insight:vote"
 RESYNC = "resync"
 CLIENT_EVENTS = (INSIGHT_POST, INSIGHT_VOTE, RESYNC)
+# What the browser gets as `EVENTS` in every page's data (templates/partials/page_data.html).
+EVENT_NAMES = {
+    name: value
+    for name, value in globals().copy().items()
+    if name.isupper() and isinstance(value, str) and value in SERVER_EVENTS + CLIENT_EVENTS
+}
 
 
 def session_room(session_id: int) -> str:
