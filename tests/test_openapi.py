@@ -203,3 +203,10 @@ def test_console_operations_answer_what_the_document_says(app, api_client):
         "PUT", f"/sessions/{code}/tables/{other}/summary", host, 403, json={"text": "Nee"}
     )
     assert conforms(reply, summary, "put")["error"]["code"] == "wrong_host_token"
+
+
+def test_the_settings_schema_is_the_settings_table():
+    """The document's Settings object is generated from workshop/session_settings.py."""
+    from workshop import session_settings
+
+    assert base_document()["components"]["schemas"]["Settings"] == session_settings.schema()

@@ -1,8 +1,8 @@
 """The settings of a session, as one table: name, type, default, allowed values and nl/en label.
 
 The domain validates with it, models take their defaults from it, the OpenAPI document's
-Settings schema must equal `schema()` (tests/test_openapi.py) and the console reads it from its
-page data.
+Settings schema must equal `schema()` (tests/test_openapi.py), and the console renders its
+toggles, the wall view picker and the view switcher from it (labels, choices and defaults).
 """
 
 from dataclasses import dataclass, field
@@ -22,7 +22,7 @@ class Setting:
     maximum: int | None = None
     error: str = ""  # what a wrong value is told; booleans say "must be true or false"
     description: str = ""  # in the OpenAPI document
-    extra: dict = field(default_factory=dict)
+    choice_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # choice -> nl/en
 
     def valid(self, value) -> bool:
         if self.type == "boolean":
@@ -64,13 +64,13 @@ SETTINGS = (
         "premoderation",
         "boolean",
         False,
-        {"nl": "Berichten eerst goedkeuren", "en": "Approve posts before they show"},
+        {"nl": "Bijdragen eerst goedkeuren", "en": "Approve posts before they show"},
     ),
     Setting(
         "anonymous_allowed",
         "boolean",
         True,
-        {"nl": "Anoniem posten toestaan", "en": "Allow anonymous posts"},
+        {"nl": "Anonieme bijdragen toestaan", "en": "Allow anonymous posts"},
     ),
     Setting(
         "max_length",
@@ -93,28 +93,48 @@ SETTINGS = (
         "silent",
         "boolean",
         False,
-        {"nl": "Stil schrijven", "en": "Silent writing"},
+        {
+            "nl": "Stil schrijven: eerst verzamelen, later onthullen",
+            "en": "Silent writing: collect first, reveal later",
+        },
         description="Posts are stored and seen by the facilitator; walls and phones get counts only.",
     ),
     Setting(
         "hide_authors",
         "boolean",
         False,
-        {"nl": "Namen verbergen", "en": "Hide names"},
+        {
+            "nl": "Namen verbergen op de wall en de telefoons",
+            "en": "Hide names on the wall and phones",
+        },
     ),
     Setting(
         "wall_view",
         "string",
         "tables",
-        {"nl": "De wand toont", "en": "The wall shows"},
+        {"nl": "De wall toont", "en": "The wall shows"},
         choices=("tables", "perspectives", "compass", "stats", "summaries", "mix"),
         error="Unknown wall view.",
+        choice_labels={
+            "tables": {"nl": "Kolommen per tafel", "en": "Columns per table"},
+            "perspectives": {"nl": "Per perspectief", "en": "By perspective"},
+            "compass": {"nl": "Perspectievenkompas", "en": "Perspective compass"},
+            "stats": {"nl": "Cijfers en woorden", "en": "Numbers and words"},
+            "summaries": {
+                "nl": "Samenvattingen per tafel (afsluiting)",
+                "en": "Table summaries (closing)",
+            },
+            "mix": {"nl": "Tafelmix", "en": "Table mix"},
+        },
     ),
     Setting(
         "rotation_hint",
         "boolean",
         False,
-        {"nl": "World Café: doorschuiven", "en": "World Café: move on"},
+        {
+            "nl": 'World Café: "door naar de volgende tafel" als de tijd om is',
+            "en": 'World Café: "move to the next table" when time is up',
+        },
         description=(
             'World Café: walls and phones say "move to the next table" when a round\'s time is up.'
         ),
@@ -123,23 +143,33 @@ SETTINGS = (
         "wall_sort",
         "string",
         "newest",
-        {"nl": "Volgorde op de wand", "en": "Order on the wall"},
+        {"nl": "Volgorde in elke kolom", "en": "Order within each column"},
         choices=("newest", "votes"),
         error="Unknown wall sort order.",
+        choice_labels={
+            "newest": {"nl": "Nieuwste eerst", "en": "Newest first"},
+            "votes": {"nl": "Meest herkend eerst", "en": "Most recognised first"},
+        },
     ),
     Setting(
         "wall_theme",
         "string",
         "dark",
-        {"nl": "Kleuren van de wand", "en": "Wall colours"},
+        {"nl": "Kleuren van de wall", "en": "Wall colours"},
         choices=("dark", "light"),
         error="Unknown wall theme.",
+        choice_labels={
+            "dark": {"nl": "Donkere wall", "en": "Dark wall"},
+            "light": {"nl": "Lichte wall", "en": "Light wall"},
+        },
         description=(
             "The wall's colours: dark (default) or light, for a bright room or a weak projector."
         ),
     ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+# The console's "Room rules" toggles, in the order it shows them.
+CONSOLE_TOGGLES = ("premoderation", "silent", "hide_authors", "anonymous_allowed", "rotation_hint")
 DEFAULT_SETTINGS = {setting.name: setting.default for setting in SETTINGS}
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from .. import cards, domain, harvest, links, payloads
 from ..errors import DomainError
 from ..extensions import db
-from ..session_settings import BY_NAME
+from ..session_settings import BY_NAME, CONSOLE_TOGGLES, DEFAULT_SETTINGS
 from .auth import remember_console, require_facilitator
 from .wall import screen_context
 
@@ -39,7 +39,9 @@ def console(code):
         insights=[payloads.insight_payload(session, i, facilitator=True) for i in insights],
         wall_url=links.wall_url(session.code),
         host_urls={table.id: host_url(session, table) for table in session.tables},
-        wall_views=BY_NAME["wall_view"].choices,
+        settings_table=BY_NAME,
+        console_toggles=CONSOLE_TOGGLES,
+        setting_defaults=DEFAULT_SETTINGS,
         export_formats=list(harvest.WRITERS),
         transitions={str(k): sorted(v) for k, v in domain.TRANSITIONS.items()},
         **screen_context(session),
