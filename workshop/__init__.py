@@ -61,7 +61,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         # socket then holds at most one greenlet and one database connection, and cannot queue
         # a hundred handlers ahead of everyone else's posts (tests/test_abuse.py flood test).
         async_handlers=False,
-        # PUBLIC_URL's origin and same-origin; any other Origin is refused (ENGINEERING.md).
+        # PUBLIC_URL's origin and same-origin; any other Origin is refused, so a page on another
+        # site cannot open a socket with a visitor's cookies (tests/test_abuse.py).
         cors_allowed_origins=security.socket_origin_check(
             app.config["PUBLIC_URL"], app.config.get("SOCKET_ORIGINS", ())
         ),

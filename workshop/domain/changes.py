@@ -12,36 +12,38 @@ from ..models import Insight, Participant, Session
 
 
 @dataclass(frozen=True)
-class InsightChanged:
-    """An insight was posted or changed; `was_public=None` means it is new."""
+class OfSession:
+    """A change that concerns one session as a whole."""
 
     session: Session
+
+
+@dataclass(frozen=True)
+class InsightChanged(OfSession):
+    """An insight was posted or changed; `was_public=None` means it is new."""
+
     insight: Insight
     was_public: bool | None
 
 
-@dataclass(frozen=True)
-class SessionChanged:
+class SessionChanged(OfSession):
     """Title, state, settings, tables or tag set: everyone gets the whole session again."""
 
-    session: Session
 
-
-@dataclass(frozen=True)
-class CountsChanged:
+class CountsChanged(OfSession):
     """Only the counts moved (silent mode shows counts, not texts)."""
 
-    session: Session
+
+class RoundChanged(OfSession):
+    """A round started, or its timer changed or stopped."""
+
+
+class FacilitatorKeyRotated(OfSession):
+    """The old key and every console and host link made with it stop working."""
 
 
 @dataclass(frozen=True)
-class RoundChanged:
-    session: Session
-
-
-@dataclass(frozen=True)
-class SpotlightChanged:
-    session: Session
+class SpotlightChanged(OfSession):
     insight: Insight | None
 
 
@@ -49,11 +51,6 @@ class SpotlightChanged:
 class ParticipantMoved:
     participant: Participant
     old_table_id: int | None
-
-
-@dataclass(frozen=True)
-class FacilitatorKeyRotated:
-    session: Session
 
 
 Change = (

@@ -38,7 +38,7 @@ def counts(session: Session) -> dict:
 
 
 def insights_since(session: Session, since: int, viewer) -> list[dict]:
-    """Every insight changed after `since` as the viewer may see it now (DESIGN.md section 10)."""
+    """Every insight changed after `since` as the viewer may see it now."""
     if not is_whole(since) or not 0 <= since < ROW_ID_LIMIT:
         raise Invalid("'since' must be a whole number from 0.", field="since")
     query = select(Insight).where(Insight.session_id == session.id, Insight.seq > since)

@@ -22,7 +22,7 @@ def round_is_empty(session: Session) -> bool:
 
 def start_round(session: Session, data: dict) -> Session:
     """Start the next round; while the current one holds no insight yet, give it the title and
-    timer instead, so the first "start round" after opening is round 1 (DESIGN section 10)."""
+    timer instead, so the first "start round" after opening is round 1."""
     title = text_field(data, "title", max_length=200, required=False) or ""
     minutes = data.get("minutes")
     if minutes is not None and (not is_number(minutes) or not 0 < minutes <= MAX_ROUND_MINUTES):

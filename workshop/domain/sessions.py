@@ -134,7 +134,7 @@ def change_state(session: Session, state: str) -> Session:
 
 
 def require_open(session: Session, while_paused: str | None = None) -> None:
-    """Joins, posts and votes only while the session is open (DESIGN.md section 2): 409.
+    """Joins, posts and votes only while the session is open: 409.
 
     `while_paused` says what a paused session means for this action, if not the post's message.
     """

@@ -44,7 +44,7 @@ def connected_phones(session_id: int) -> int:
 
 
 def authenticate(auth) -> tuple:
-    """Check the connect auth of DESIGN.md section 4; return the session and the viewer."""
+    """Check the connect auth {session, role, token, table}; return the session and the viewer."""
     if not isinstance(auth, dict) or not isinstance(auth.get("session"), str):
         raise Forbidden("Connect with auth = {session, role, token}.", code="bad_auth")
     inputs.check_value(auth)  # a lone surrogate would fail later, in the database or a hash
@@ -96,7 +96,7 @@ def on_connect(auth=None):
         if viewer.participant_id:
             participant_sockets[viewer.participant_id].add(request.sid)
             phones_per_session[session.id] += 1
-        # The first state, before any live event (DESIGN.md section 10).
+        # The first state, before any live event: a screen never applies a change to nothing.
         emit(rooms.SESSION_UPDATE, payloads.session_payload(session, domain.counts(session)))
         emit(rooms.ROUND_UPDATE, payloads.round_payload(session))
         spotlight = domain.spotlight_insight(session)

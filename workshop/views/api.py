@@ -1,4 +1,4 @@
-"""HTTP API v1 (DESIGN.md section 6): JSON in, JSON out, the same domain operations as the screens."""
+"""HTTP API v1 (workshop/data/openapi.json): JSON in, JSON out, the domain operations of the screens."""
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
