@@ -104,7 +104,10 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
         if existing is None:
             raise
         return stored_retry(existing, participant), False
-    changes.publish(changes.InsightChanged(session, insight, was_public=None))
+    made = [changes.InsightChanged(session, insight, was_public=None)]
+    if insight.withheld:  # silent mode: walls and phones see the counts move instead
+        made.append(changes.CountsChanged(session))
+    changes.publish(*made)
     return insight, True
 
 

@@ -90,8 +90,6 @@ def insight_changed(session: Session, insight: Insight, *, was_public: bool | No
             payloads.payload_for(session, insight, viewer),
             to=participant_room(insight.participant_id),
         )
-    if insight.withheld and created:
-        counts_changed(session)
 
 
 def counts_changed(session: Session) -> None:
