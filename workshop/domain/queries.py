@@ -26,13 +26,10 @@ def counts(session: Session) -> dict:
         {str(table_id): n for table_id, status, n in rows if status == InsightStatus.VISIBLE}
     )
     pending = sum(n for _, status, n in rows if status == InsightStatus.PENDING)
-    participants = db.session.scalar(
-        select(func.count()).select_from(Participant).filter_by(session_id=session.id)
-    )
     return {
         "insights": sum(per_table.values()),
         "tables": per_table,
-        "participants": participants,
+        "participants": participant_count(session),
         "pending": pending,
     }
 
@@ -118,3 +115,33 @@ def any_session() -> bool:
 def all_events(newest_first: bool = False) -> list[Event]:
     order = (Event.created_at.desc(), Event.id) if newest_first else (Event.id,)
     return db.session.scalars(select(Event).order_by(*order)).all()
+
+
+def participant_count(session: Session) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Participant).filter_by(session_id=session.id)
+    )
+
+
+def public_insights(session: Session) -> list[Insight]:
+    """Every insight walls and phones may see (for counting: in no particular order)."""
+    return db.session.scalars(
+        select(Insight).where(Insight.session_id == session.id, Insight.public)
+    ).all()
+
+
+def seated(session: Session) -> list[tuple]:
+    """(table id, organisation type, how many) of the participants seated at a table."""
+    return db.session.execute(
+        select(Participant.table_id, Participant.organisation_type, func.count())
+        .where(Participant.session_id == session.id, Participant.table_id.is_not(None))
+        .group_by(Participant.table_id, Participant.organisation_type)
+    ).all()
+
+
+def session_by_id(session_id: int) -> Session | None:
+    return db.session.get(Session, session_id)
+
+
+def participant_by_id(participant_id: int) -> Participant | None:
+    return db.session.get(Participant, participant_id)

@@ -11,7 +11,6 @@ from .. import domain, inputs, payloads, ratelimit, socketguard
 from ..catalogues import select_locale
 from ..errors import N_, DomainError, Forbidden, NotFound, RateLimited
 from ..extensions import db, socketio
-from ..models import Participant, Session
 from ..ratelimit import socket_events, socket_strikes
 from ..security import normalise_join_code
 from . import rooms
@@ -162,7 +161,7 @@ def handler(event: str):
                 if viewer.is_facilitator and not still_facilitator(session_id):
                     disconnect()
                     raise Forbidden("The facilitator key was changed.", code="key_revoked")
-                session = db.session.get(Session, session_id)
+                session = domain.queries.session_by_id(session_id)
                 inputs.check_value(data)  # lone surrogates, absurd nesting: an error ack
                 return function(session, viewer, data if isinstance(data, dict) else {})
             except DomainError as error:
@@ -193,7 +192,7 @@ def handler(event: str):
 def in_phone_language(message: str, session_id: int) -> str:
     """A phone shows its error acks to a person: in the language of its page, chosen by the same
     rule as the page (`select_locale`). Walls, consoles and tools keep the English text of the API."""
-    session = db.session.get(Session, session_id)
+    session = domain.queries.session_by_id(session_id)
     g.session_language = session.language if session else None
     with force_locale(select_locale()):
         return gettext(message)
@@ -227,7 +226,7 @@ def event_budget_key(viewer) -> tuple:
 def participant_of(session, viewer):
     if viewer.role != "participant":
         raise Forbidden("Only participants can do this.", code="participants_only")
-    return db.session.get(Participant, viewer.participant_id)
+    return domain.queries.participant_by_id(viewer.participant_id)
 
 
 @handler(rooms.INSIGHT_POST)
@@ -252,7 +251,7 @@ def on_resync(session, viewer, data):
         viewer = payloads.WALL  # the key was rotated: this socket keeps only what a wall sees
     ratelimit.resyncs.check(event_budget_key(viewer), "Too many resyncs; wait a moment.")
     if viewer.role == "participant":
-        participant = db.session.get(Participant, viewer.participant_id)
+        participant = domain.queries.participant_by_id(viewer.participant_id)
         viewer = payloads.Viewer("participant", participant.id, participant.table_id)
     # `seq`: the session's change counter read before the query. Seqs are taken under the session
     # row's lock, so every change up to it is committed and in the answer: the client may resync
