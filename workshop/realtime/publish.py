@@ -8,7 +8,6 @@ from functools import singledispatch
 from .. import payloads
 from ..domain import changes, queries
 from ..extensions import socketio
-from ..models import Insight, Session
 from .handlers import facilitator_sockets, sockets_of_participant
 from .rooms import (
     FACILITATOR_REVOKED,
@@ -28,46 +27,14 @@ from .rooms import (
 
 @singledispatch
 def publish(change) -> None:
+    """Emit the events of one committed change (one function per kind of change, below)."""
     raise TypeError(f"No event for {change!r}")
 
 
 @publish.register
-def _(change: changes.InsightChanged) -> None:
-    insight_changed(change.session, change.insight, was_public=change.was_public)
-
-
-@publish.register
-def _(change: changes.SessionChanged) -> None:
-    session_changed(change.session)
-
-
-@publish.register
-def _(change: changes.CountsChanged) -> None:
-    counts_changed(change.session)
-
-
-@publish.register
-def _(change: changes.RoundChanged) -> None:
-    round_changed(change.session)
-
-
-@publish.register
-def _(change: changes.SpotlightChanged) -> None:
-    spotlight_changed(change.session, change.insight)
-
-
-@publish.register
-def _(change: changes.ParticipantMoved) -> None:
-    participant_moved(change.participant, change.old_table_id)
-
-
-@publish.register
-def _(change: changes.FacilitatorKeyRotated) -> None:
-    facilitator_key_rotated(change.session)
-
-
-def insight_changed(session: Session, insight: Insight, *, was_public: bool | None) -> None:
+def insight_changed(change: changes.InsightChanged) -> None:
     """Send one change to each audience; `was_public=None` means the insight is new."""
+    session, insight, was_public = change.session, change.insight, change.was_public
     created = was_public is None
     socketio.emit(
         INSIGHT_NEW if created else INSIGHT_UPDATE,
@@ -92,12 +59,16 @@ def insight_changed(session: Session, insight: Insight, *, was_public: bool | No
         )
 
 
-def counts_changed(session: Session) -> None:
+@publish.register
+def counts_changed(change: changes.CountsChanged) -> None:
     """In silent mode walls and phones see counts instead of texts."""
+    session = change.session
     socketio.emit(SESSION_UPDATE, {"counts": queries.counts(session)}, to=session_room(session.id))
 
 
-def session_changed(session: Session) -> None:
+@publish.register
+def session_changed(change: changes.SessionChanged) -> None:
+    session = change.session
     socketio.emit(
         SESSION_UPDATE,
         payloads.session_payload(session, queries.counts(session)),
@@ -105,20 +76,26 @@ def session_changed(session: Session) -> None:
     )
 
 
-def round_changed(session: Session) -> None:
+@publish.register
+def round_changed(change: changes.RoundChanged) -> None:
+    session = change.session
     socketio.emit(ROUND_UPDATE, payloads.round_payload(session), to=session_room(session.id))
 
 
-def spotlight_changed(session: Session, insight: Insight | None) -> None:
+@publish.register
+def spotlight_changed(change: changes.SpotlightChanged) -> None:
+    session, insight = change.session, change.insight
     payload = {"insight": payloads.insight_payload(session, insight) if insight else None}
     socketio.emit(SPOTLIGHT, payload, to=[wall_room(session.id), facilitator_room(session.id)])
 
 
-def participant_moved(participant, old_table_id: int | None) -> None:
+@publish.register
+def participant_moved(change: changes.ParticipantMoved) -> None:
     """Move this participant's sockets on this process to the new table's room.
 
     Sockets on other processes follow when the phone reconnects (the phone does so after a move).
     """
+    participant, old_table_id = change.participant, change.old_table_id
     for sid in sockets_of_participant(participant.id):
         if old_table_id:
             socketio.server.leave_room(sid, table_room(participant.session_id, old_table_id))
@@ -128,7 +105,8 @@ def participant_moved(participant, old_table_id: int | None) -> None:
             )
 
 
-def facilitator_key_rotated(session: Session) -> None:
+@publish.register
+def facilitator_key_rotated(change: changes.FacilitatorKeyRotated) -> None:
     """Old keys stop working at once: facilitator sockets are told, dropped from their room and
     disconnected.
 
@@ -137,6 +115,7 @@ def facilitator_key_rotated(session: Session) -> None:
     `still_facilitator`, disconnected at their next event). This process's sockets are
     disconnected right away. A console reconnects only with the new key.
     """
+    session = change.session
     room = facilitator_room(session.id)
     socketio.emit(FACILITATOR_REVOKED, {"code": session.code}, to=room)
     socketio.close_room(room)
