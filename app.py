@@ -21,7 +21,7 @@ except ConfigError as error:
 
 
 class Server(BaseApplication):
-    """gunicorn's gevent worker, started from here: answers WebSocket closes at once (ENGINEERING.md)."""
+    """gunicorn's gevent worker, started from here: answers WebSocket closes at once."""
 
     def load_config(self):
         self.cfg.set("bind", f"{app.config['HOST']}:{app.config['PORT']}")

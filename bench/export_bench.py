@@ -26,12 +26,12 @@ WORDS = [
 
 
 def build(insights: int):
-    from workshop import sessions, tags
+    from workshop import domain, tags
     from workshop.extensions import db
     from workshop.models import Insight, Participant, TableSummary, Vote
 
-    session, _ = sessions.create_session("Benchmark: de wijkaanpak", "nl", "wijkaanpak")
-    sessions.change_state(session, "open")
+    session, _ = domain.create_session("Benchmark: de wijkaanpak", "nl", "wijkaanpak")
+    domain.change_state(session, "open")
     rng = random.Random(7)
     people = [
         Participant(

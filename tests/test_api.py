@@ -1,4 +1,4 @@
-"""The HTTP API of DESIGN.md section 6, in process: contract shapes and every error path."""
+"""The HTTP API (workshop/data/openapi.json), in process: contract shapes and every error path."""
 
 import uuid
 
@@ -275,7 +275,7 @@ def test_security_headers_on_every_page(client, api_client):
 
 @pytest.mark.parametrize("state", ["paused", "closed", "archived"])
 def test_votes_and_joins_outside_an_open_session_are_409(app, client, api_client, room, state):
-    """DESIGN.md sections 2 and 10: joins, posts and votes only while open; over HTTP and sockets."""
+    """Joins, posts and votes only while open; over HTTP and sockets."""
     from workshop.extensions import socketio
 
     created, table_id, me = room

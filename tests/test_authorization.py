@@ -584,9 +584,9 @@ def event_data(event: str, w: World) -> dict:
 
 
 def test_every_client_event_is_in_the_matrix():
-    from workshop import broadcast
+    from workshop.realtime import rooms
 
-    assert set(SOCKET_EVENTS) == set(broadcast.CLIENT_EVENTS)
+    assert set(SOCKET_EVENTS) == set(rooms.CLIENT_EVENTS)
 
 
 @pytest.mark.parametrize("event", sorted(SOCKET_EVENTS))

@@ -2,10 +2,11 @@
 the server process is restarted once; nothing may be lost and nothing stored or shown twice.
 
 Real server (`python app.py`), real clients: python-socketio AsyncClients in one asyncio loop
-(ENGINEERING.md: a threaded client per phone would measure itself). Each phone behaves like
-static/js/phone.js: a client id per post, socket with an ack timeout, then HTTP with the same
-client id, backoff until acknowledged. Walls behave like static/js/live.js: on every (re)connect
-they resync from their last seq and apply each (id, seq) once.
+(a thread per phone on 2 cores would make the client, not the server, what is measured).
+Each phone behaves like static/js/phone.js: a client id per post, socket with an ack timeout,
+then HTTP with the same client id, backoff until acknowledged. Walls behave like
+static/js/live.js: on every (re)connect they resync from their last seq and apply each (id, seq)
+once.
 
 Run: python -m pytest -q -s tests/test_chaos.py   (prints the numbers; docs/RELIABILITY.md)
 """

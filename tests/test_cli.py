@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.test_harvest import TEXTS, build_known_session
-from workshop import sessions
+from workshop import domain
 from workshop.extensions import db
 from workshop.models import Session
 
@@ -126,7 +126,7 @@ def test_delete_session_erases_everything_about_its_participants(cli, ctx, app):
     assert not sqlite or MARKER in stored_bytes(app)  # the check below can fail
 
     output = cli("delete-session", doomed_code, input="n\n", code=1)
-    assert "Nothing deleted" in output and sessions.get_session(doomed_code)
+    assert "Nothing deleted" in output and domain.get_session(doomed_code)
     output = cli("delete-session", doomed_code, "--yes")
     assert "Deleted session" in output and "7 participants" in output and "8 insights" in output
 
@@ -170,11 +170,11 @@ def test_the_first_start_demo_session_is_marked_as_a_demo(app):
 
 
 def test_a_template_gives_the_title_when_none_is_typed(ctx):
-    from workshop import sessions
+    from workshop import domain
 
-    dutch, _ = sessions.create_session("", "nl", "wijkaanpak")
-    english, _ = sessions.create_session(None, "en", "wijkaanpak")
-    own, _ = sessions.create_session("Middagronde", "nl", "wijkaanpak")
+    dutch, _ = domain.create_session("", "nl", "wijkaanpak")
+    english, _ = domain.create_session(None, "en", "wijkaanpak")
+    own, _ = domain.create_session("Middagronde", "nl", "wijkaanpak")
     assert dutch.title == "Aan tafel met de wijkaanpak"
     assert english.title == "At the table with the neighbourhood approach"
     assert own.title == "Middagronde"

@@ -12,7 +12,7 @@ import requests
 import socketio
 
 from tests.conftest import ORGANISER_TOKEN, SocketClient
-from workshop import sessions
+from workshop import domain
 from workshop.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from workshop.models import SessionState, Vote
 from workshop.payloads import FACILITATOR, WALL
@@ -23,10 +23,10 @@ STATES = [s.value for s in SessionState]
 @pytest.fixture
 def room(ctx):
     """An open wijkaanpak session with three seated participants."""
-    session, key = sessions.create_session("Aan tafel", "nl", "wijkaanpak")
-    sessions.change_state(session, "open")
+    session, key = domain.create_session("Aan tafel", "nl", "wijkaanpak")
+    domain.change_state(session, "open")
     people = [
-        sessions.join(session, {"name": name, "table_id": session.tables[0].id})[0]
+        domain.join(session, {"name": name, "table_id": session.tables[0].id})[0]
         for name in ("Fatima", "Joost", "Anouk")
     ]
     return session, key, people
@@ -34,7 +34,7 @@ def room(ctx):
 
 def post(session, participant, text="Vertrouwen begint bij luisteren.", table=0):
     data = {"client_id": str(uuid.uuid4()), "table_id": session.tables[table].id, "text": text}
-    return sessions.post_insight(session, participant, data)[0]
+    return domain.post_insight(session, participant, data)[0]
 
 
 # --- session states -----------------------------------------------------------------------------
@@ -42,7 +42,7 @@ def post(session, participant, text="Vertrouwen begint bij luisteren.", table=0)
 
 def session_in(state: str):
     """A fresh session brought to `state` along allowed transitions."""
-    session, _ = sessions.create_session("Staten", "nl", "wijkaanpak")
+    session, _ = domain.create_session("Staten", "nl", "wijkaanpak")
     path = {
         "draft": [],
         "open": ["open"],
@@ -51,7 +51,7 @@ def session_in(state: str):
         "archived": ["closed", "archived"],
     }[state]
     for step in path:
-        sessions.change_state(session, step)
+        domain.change_state(session, step)
     assert session.state == state
     return session
 
@@ -60,13 +60,13 @@ def session_in(state: str):
 @pytest.mark.parametrize("target", STATES)
 def test_every_state_transition_is_allowed_or_clearly_refused(ctx, source, target):
     session = session_in(source)
-    allowed = target == source or target in sessions.TRANSITIONS[SessionState(source)]
+    allowed = target == source or target in domain.TRANSITIONS[SessionState(source)]
     if allowed:
-        sessions.change_state(session, target)
+        domain.change_state(session, target)
         assert session.state == target
     else:
         with pytest.raises(Conflict) as refused:
-            sessions.change_state(session, target)
+            domain.change_state(session, target)
         assert refused.value.code == "invalid_transition"
         assert source in refused.value.message and target in refused.value.message
         assert session.state == source
@@ -75,7 +75,7 @@ def test_every_state_transition_is_allowed_or_clearly_refused(ctx, source, targe
 def test_the_lifecycle_of_a_session_including_the_archive(ctx):
     session = session_in("draft")
     for state in ("open", "paused", "open", "closed", "archived", "closed", "open"):
-        sessions.change_state(session, state)
+        domain.change_state(session, state)
         assert session.state == state
     assert session.round_number == 1  # round 1 started at the first opening, not at the reopening
 
@@ -83,17 +83,17 @@ def test_the_lifecycle_of_a_session_including_the_archive(ctx):
 def test_unknown_state_is_invalid(ctx):
     session = session_in("open")
     with pytest.raises(Invalid):
-        sessions.change_state(session, "running")
+        domain.change_state(session, "running")
 
 
 @pytest.mark.parametrize("state", ["draft", "paused", "closed", "archived"])
 def test_only_an_open_session_takes_posts(ctx, state):
     session = session_in("open")
-    participant, _ = sessions.join(session, {"table_id": session.tables[0].id})
+    participant, _ = domain.join(session, {"table_id": session.tables[0].id})
     if state != "draft":
-        sessions.change_state(session, "closed" if state == "archived" else state)
+        domain.change_state(session, "closed" if state == "archived" else state)
         if state == "archived":
-            sessions.change_state(session, "archived")
+            domain.change_state(session, "archived")
     else:
         session.state = "draft"
     with pytest.raises(Conflict) as refused:
@@ -106,16 +106,16 @@ def test_only_an_open_session_takes_posts(ctx, state):
 
 def test_extend_and_stop_the_round(room):
     session, _, _ = room
-    sessions.start_round(session, {"minutes": 10, "title": "Oplossingen"})
+    domain.start_round(session, {"minutes": 10, "title": "Oplossingen"})
     ends = session.round_ends_at
-    sessions.update_round(session, {"minutes_added": 5})
+    domain.update_round(session, {"minutes_added": 5})
     assert session.round_ends_at - ends == timedelta(minutes=5)
-    sessions.update_round(session, {"minutes_added": -3})
+    domain.update_round(session, {"minutes_added": -3})
     assert session.round_ends_at - ends == timedelta(minutes=2)
-    sessions.update_round(session, {"stop": True})
+    domain.update_round(session, {"stop": True})
     assert abs(session.round_ends_at - datetime.now(UTC)) < timedelta(seconds=2)
     # Extending a stopped round gives it fresh minutes from now.
-    sessions.update_round(session, {"minutes_added": 1})
+    domain.update_round(session, {"minutes_added": 1})
     left = session.round_ends_at - datetime.now(UTC)
     assert timedelta(seconds=55) < left <= timedelta(minutes=1)
     assert session.round_number == 1 and session.round_title == "Oplossingen"
@@ -124,7 +124,7 @@ def test_extend_and_stop_the_round(room):
 def test_a_round_without_timer_gets_one_when_extended(room):
     session, _, _ = room
     assert session.round_ends_at is None
-    sessions.update_round(session, {"minutes_added": 10})
+    domain.update_round(session, {"minutes_added": 10})
     assert timedelta(minutes=9) < session.round_ends_at - datetime.now(UTC) <= timedelta(minutes=10)
 
 
@@ -144,25 +144,25 @@ def test_a_round_without_timer_gets_one_when_extended(room):
 )
 def test_bad_round_changes_are_refused(room, body, error):
     session, _, _ = room
-    sessions.start_round(session, {"minutes": 10})
+    domain.start_round(session, {"minutes": 10})
     ends = session.round_ends_at
     with pytest.raises(error):
-        sessions.update_round(session, body)
+        domain.update_round(session, body)
     assert session.round_ends_at == ends
 
 
 def test_a_round_cannot_be_extended_before_the_session_opens(ctx):
     session = session_in("draft")
     with pytest.raises(Conflict) as refused:
-        sessions.update_round(session, {"minutes_added": 5})
+        domain.update_round(session, {"minutes_added": 5})
     assert refused.value.code == "session_not_open"
 
 
 def test_extending_is_capped_at_ten_hours(room):
     session, _, _ = room
-    sessions.start_round(session, {"minutes": 600})
+    domain.start_round(session, {"minutes": 600})
     with pytest.raises(Invalid):
-        sessions.update_round(session, {"minutes_added": 5})
+        domain.update_round(session, {"minutes_added": 5})
 
 
 # --- moderation ---------------------------------------------------------------------------------
@@ -170,36 +170,36 @@ def test_extending_is_capped_at_ten_hours(room):
 
 def test_premoderation_approve_hide_restore_pin(room):
     session, _, (fatima, *_) = room
-    sessions.update_settings(session, {"premoderation": True})
+    domain.update_settings(session, {"premoderation": True})
     insight = post(session, fatima)
     assert insight.status == "pending" and not insight.public
     seq = insight.seq
-    sessions.moderate(session, insight.id, {"status": "visible"})
+    domain.moderate(session, insight.id, {"status": "visible"})
     assert insight.public and insight.seq > seq
-    sessions.moderate(session, insight.id, {"pinned": True})
+    domain.moderate(session, insight.id, {"pinned": True})
     assert insight.pinned
-    sessions.moderate(session, insight.id, {"status": "hidden"})
+    domain.moderate(session, insight.id, {"status": "hidden"})
     assert not insight.public
-    assert sessions.insights_since(session, seq, WALL)[-1] == {
+    assert domain.insights_since(session, seq, WALL)[-1] == {
         "id": insight.id,
         "seq": insight.seq,
         "status": "hidden",
     }
-    sessions.moderate(session, insight.id, {"status": "visible", "pinned": False})
+    domain.moderate(session, insight.id, {"status": "visible", "pinned": False})
     assert insight.public and not insight.pinned
 
 
 def test_edit_a_typo_keeps_the_original(room):
     session, _, (fatima, *_) = room
     insight = post(session, fatima, "Bewoners wilen meedenken.")
-    sessions.moderate(session, insight.id, {"text": "Bewoners willen meedenken."})
-    sessions.moderate(session, insight.id, {"text": "Bewoners willen echt meedenken."})
+    domain.moderate(session, insight.id, {"text": "Bewoners willen meedenken."})
+    domain.moderate(session, insight.id, {"text": "Bewoners willen echt meedenken."})
     assert insight.text == "Bewoners willen echt meedenken."
     assert insight.original_text == "Bewoners wilen meedenken."  # the first words stay on record
-    assert sessions.insights_since(session, 0, FACILITATOR)[0]["original_text"] == (
+    assert domain.insights_since(session, 0, FACILITATOR)[0]["original_text"] == (
         "Bewoners wilen meedenken."
     )
-    assert "original_text" not in sessions.insights_since(session, 0, WALL)[0]
+    assert "original_text" not in domain.insights_since(session, 0, WALL)[0]
 
 
 @pytest.mark.parametrize(
@@ -218,28 +218,28 @@ def test_bad_moderation_is_refused(room, body, error):
     session, _, (fatima, *_) = room
     insight = post(session, fatima)
     with pytest.raises(error):
-        sessions.moderate(session, insight.id, body)
+        domain.moderate(session, insight.id, body)
 
 
 def test_moderating_an_unknown_or_foreign_insight_is_not_found(room):
     session, _, (fatima, *_) = room
-    other, _ = sessions.create_session("Andere sessie", "nl", "wijkaanpak")
-    sessions.change_state(other, "open")
-    stranger, _ = sessions.join(other, {"table_id": other.tables[0].id})
+    other, _ = domain.create_session("Andere sessie", "nl", "wijkaanpak")
+    domain.change_state(other, "open")
+    stranger, _ = domain.join(other, {"table_id": other.tables[0].id})
     foreign = post(other, stranger)
     for insight_id in (foreign.id, 999999, "1"):
         with pytest.raises(NotFound):
-            sessions.moderate(session, insight_id, {"status": "hidden"})
+            domain.moderate(session, insight_id, {"status": "hidden"})
 
 
 def test_hiding_the_spotlighted_insight_releases_the_spotlight(room):
     session, _, (fatima, *_) = room
     insight = post(session, fatima)
-    sessions.set_spotlight(session, insight.id)
-    sessions.moderate(session, insight.id, {"status": "hidden"})
+    domain.set_spotlight(session, insight.id)
+    domain.moderate(session, insight.id, {"status": "hidden"})
     assert session.spotlight_insight_id is None
     with pytest.raises(Conflict):
-        sessions.set_spotlight(session, insight.id)
+        domain.set_spotlight(session, insight.id)
 
 
 # --- merging duplicates -------------------------------------------------------------------------
@@ -247,18 +247,18 @@ def test_hiding_the_spotlighted_insight_releases_the_spotlight(room):
 
 def vote_for(session, people, insight):
     for person in people:
-        sessions.vote(session, person, insight.id)
+        domain.vote(session, person, insight.id)
 
 
 def test_merge_adds_votes_of_distinct_voters_and_points_to_the_kept_one(room):
     session, _, (fatima, joost, anouk) = room
-    extra, _ = sessions.join(session, {"table_id": session.tables[0].id})
+    extra, _ = domain.join(session, {"table_id": session.tables[0].id})
     kept = post(session, fatima, "Eerst luisteren, dan plannen.")
     duplicate = post(session, joost, "Luister eerst naar bewoners.")
     vote_for(session, [joost, anouk], kept)
     vote_for(session, [fatima, anouk, extra], duplicate)  # Fatima wrote the kept one: not counted
 
-    merged, kept_after = sessions.merge_insights(session, duplicate.id, {"into": kept.id})
+    merged, kept_after = domain.merge_insights(session, duplicate.id, {"into": kept.id})
     assert merged.id == duplicate.id and kept_after.id == kept.id
     assert duplicate.status == "hidden" and duplicate.merged_into_id == kept.id
     assert not duplicate.pinned and duplicate.votes == 0
@@ -267,14 +267,14 @@ def test_merge_adds_votes_of_distinct_voters_and_points_to_the_kept_one(room):
     assert kept.votes == 3
     assert ctx_votes(duplicate) == []
     assert duplicate.seq < kept.seq  # both changed: walls and phones learn of both
-    as_facilitator = {i["id"]: i for i in sessions.insights_since(session, 0, FACILITATOR)}
+    as_facilitator = {i["id"]: i for i in domain.insights_since(session, 0, FACILITATOR)}
     assert as_facilitator[duplicate.id]["merged_into"] == kept.id
     # A merged insight stays down: it cannot be shown again, nor merged twice.
     with pytest.raises(Conflict) as refused:
-        sessions.moderate(session, duplicate.id, {"status": "visible"})
+        domain.moderate(session, duplicate.id, {"status": "visible"})
     assert refused.value.code == "insight_merged"
     with pytest.raises(Conflict) as again:
-        sessions.merge_insights(session, duplicate.id, {"into": kept.id})
+        domain.merge_insights(session, duplicate.id, {"into": kept.id})
     assert again.value.code == "already_merged"
 
 
@@ -287,17 +287,17 @@ def ctx_votes(insight):
 def test_merging_a_pending_duplicate_into_a_visible_one(room):
     session, _, (fatima, joost, _) = room
     kept = post(session, fatima)
-    sessions.update_settings(session, {"premoderation": True})
+    domain.update_settings(session, {"premoderation": True})
     duplicate = post(session, joost)
-    sessions.merge_insights(session, duplicate.id, {"into": kept.id})
+    domain.merge_insights(session, duplicate.id, {"into": kept.id})
     assert duplicate.status == "hidden" and kept.public
 
 
 def test_merging_the_spotlighted_duplicate_releases_the_spotlight(room):
     session, _, (fatima, joost, _) = room
     kept, duplicate = post(session, fatima), post(session, joost)
-    sessions.set_spotlight(session, duplicate.id)
-    sessions.merge_insights(session, duplicate.id, {"into": kept.id})
+    domain.set_spotlight(session, duplicate.id)
+    domain.merge_insights(session, duplicate.id, {"into": kept.id})
     assert session.spotlight_insight_id is None
 
 
@@ -319,13 +319,13 @@ def test_bad_merges_are_refused(room, into, error, code):
     if into == "self":
         into = duplicate.id
     elif into == "hidden":
-        sessions.moderate(session, target.id, {"status": "hidden"})
+        domain.moderate(session, target.id, {"status": "hidden"})
         into = target.id
     elif into == "merged":
-        sessions.merge_insights(session, target.id, {"into": post(session, anouk).id})
+        domain.merge_insights(session, target.id, {"into": post(session, anouk).id})
         into = target.id
     with pytest.raises(error) as refused:
-        sessions.merge_insights(session, duplicate.id, {"into": into} if into else {})
+        domain.merge_insights(session, duplicate.id, {"into": into} if into else {})
     assert refused.value.code == code
     assert duplicate.merged_into_id is None and duplicate.status == "visible"
 
@@ -336,14 +336,14 @@ def test_bad_merges_are_refused(room, into, error, code):
 def test_host_token_opens_its_own_table_only_until_the_key_rotates(room):
     session, _, _ = room
     first, second = session.tables[0], session.tables[1]
-    token = sessions.host_token(session, first)
-    assert sessions.table_for_host(session, first.id, token) is first
+    token = domain.host_token(session, first)
+    assert domain.table_for_host(session, first.id, token) is first
     for table_id, bad in ((second.id, token), (first.id, token + "x"), (first.id, None)):
         with pytest.raises(Forbidden):
-            sessions.table_for_host(session, table_id, bad)
-    sessions.rotate_facilitator_key(session)
+            domain.table_for_host(session, table_id, bad)
+    domain.rotate_facilitator_key(session)
     with pytest.raises(Forbidden):
-        sessions.table_for_host(session, first.id, token)
+        domain.table_for_host(session, first.id, token)
 
 
 # --- over HTTP: the console's API, the host page, the cards -------------------------------------

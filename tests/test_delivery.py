@@ -1,4 +1,4 @@
-"""Never lose a post (DESIGN.md section 5), against a live server: idempotent retries over socket
+"""Never lose a post (docs/RELIABILITY.md), against a live server: idempotent retries over socket
 and HTTP at once, resync after a drop (with the edits, hides and votes made meanwhile), and a
 restart of the server process mid-session."""
 
@@ -142,7 +142,7 @@ def test_retry_is_answered_even_when_the_session_closed_meanwhile(room, api, soc
 def test_retries_of_a_stored_post_are_not_rate_limited(room, api):
     created, tables, phone = room
     bodies = [body_for(tables[0]["id"], f"Inzicht {n}") for n in range(30)]
-    for body in bodies:  # the whole burst of DESIGN.md section 10
+    for body in bodies:  # the whole burst: 30 posts and votes
         api.call("POST", f"/sessions/{created['code']}/insights", phone["token"], 201, json=body)
     limited = api.post(created["code"], phone["token"], tables[0]["id"])
     assert limited.status_code == 429 and limited.headers["Retry-After"]

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from PIL import Image
 
 from tests.conftest import ORGANISER_TOKEN, fresh_database_url
-from workshop import harvest, sessions
+from workshop import domain, harvest
 from workshop.harvest.csv_export import defuse
 from workshop.harvest.rows import HEADERS
 from workshop.harvest.xlsx_export import sheet_names
@@ -36,7 +36,7 @@ TEXTS = [
 
 
 def post(session, participant, table, text, **fields):
-    insight, created = sessions.post_insight(
+    insight, created = domain.post_insight(
         session,
         participant,
         {"client_id": str(uuid.uuid4()), "table_id": table.id, "text": text, **fields},
@@ -47,11 +47,11 @@ def post(session, participant, table, text, **fields):
 
 def build_known_session(language="nl", title="Aan tafel met de wijkaanpak"):
     """The known data set: 8 insights over 2 of 3 tables, one hidden; votes, summary, event."""
-    event = sessions.create_event("Energy-Up 2026")
-    session, key = sessions.create_session(title, language, "wijkaanpak", event_id=event.id)
-    sessions.change_state(session, "open")
+    event = domain.create_event("Energy-Up 2026")
+    session, key = domain.create_session(title, language, "wijkaanpak", event_id=event.id)
+    domain.change_state(session, "open")
     a, b, _c = session.tables
-    join = lambda **data: sessions.join(session, data)[0]  # noqa: E731
+    join = lambda **data: domain.join(session, data)[0]  # noqa: E731
     joost = join(name="Joost", organisation_type="municipality", table_id=a.id)
     anouk = join(name='Anouk O\'Brien; "de Boer"', organisation_type="owners_association")
     nameless = join(organisation_type="grid_operator", table_id=a.id)
@@ -74,7 +74,7 @@ def build_known_session(language="nl", title="Aan tafel met de wijkaanpak"):
             session, emile, a, TEXTS[3], kind="tip", perspectives=["affordability"], anonymous=True
         ),
     ]
-    sessions.start_round(session, {"title": "Ronde 2"})
+    domain.start_round(session, {"title": "Ronde 2"})
     i += [
         post(session, anouk, b, TEXTS[4], perspectives=["residents", "energy_network"]),
         post(session, anouk, b, TEXTS[5], kind="success", perspectives=["business_owners"]),
@@ -83,9 +83,9 @@ def build_known_session(language="nl", title="Aan tafel met de wijkaanpak"):
     ]
     for insight, n in ((i[0], 3), (i[1], 2), (i[2], 1), (i[3], 1)):
         for voter in voters[:n]:
-            sessions.vote(session, voter, insight.id)
-    sessions.moderate(session, i[6].id, {"status": "hidden"})
-    sessions.write_summary(
+            domain.vote(session, voter, insight.id)
+    domain.moderate(session, i[6].id, {"status": "hidden"})
+    domain.write_summary(
         session, a.id, {"text": 'Vertrouwen komt te voet; "luisteren" eerst.\nTweede regel 🌱'}
     )
     return session, key, i
@@ -291,7 +291,7 @@ def test_json_import_restores_the_session_in_a_fresh_instance(known, tmp_path):
         result = fresh.test_cli_runner().invoke(args=["import-json", str(path)])
         assert result.exit_code == 0, result.output
         assert f"code {session.code}" in result.output and "restored.test/f/" in result.output
-        restored = sessions.get_session(session.code)
+        restored = domain.get_session(session.code)
         again = export(restored, "json", include_hidden="1")
         for fmt in ("csv", "md"):  # the readable formats agree too
             assert export(restored, fmt) == readable[fmt]
@@ -552,11 +552,11 @@ OWN_TAG_SET = {
 
 
 def test_a_session_with_its_own_tag_set_keeps_every_insight_in_the_report(ctx):
-    session, _ = sessions.create_session("Buurtgesprek", "nl", "wijkaanpak")
-    sessions.set_tag_set(session, OWN_TAG_SET)
-    sessions.change_state(session, "open")
+    session, _ = domain.create_session("Buurtgesprek", "nl", "wijkaanpak")
+    domain.set_tag_set(session, OWN_TAG_SET)
+    domain.change_state(session, "open")
     table = session.tables[0]
-    person = sessions.join(session, {"name": "Sanne", "table_id": table.id})[0]
+    person = domain.join(session, {"name": "Sanne", "table_id": table.id})[0]
     spread = [["wonen"], ["groen"], ["samen"], ["wonen", "groen"], []]
     texts = [f"Inzicht nummer {n} over de buurt." for n in range(16)]
     for n, text in enumerate(texts):
@@ -571,9 +571,9 @@ def test_a_session_with_its_own_tag_set_keeps_every_insight_in_the_report(ctx):
     assert "Bewoners doen mee" not in markdown and "Bewoners" not in word
     assert "(Idee · Sanne · ook: Groen)" in markdown
     # An event with a Wijkkompas session next to it: each session in its own terms.
-    plain, _ = sessions.create_session("Gewone sessie", "nl", "wijkaanpak")
-    sessions.change_state(plain, "open")
-    guest = sessions.join(plain, {"table_id": plain.tables[0].id})[0]
+    plain, _ = domain.create_session("Gewone sessie", "nl", "wijkaanpak")
+    domain.change_state(plain, "open")
+    guest = domain.join(plain, {"table_id": plain.tables[0].id})[0]
     post(plain, guest, plain.tables[0], "Een gewoon inzicht.", perspectives=["residents"])
     both = export([session, plain], "md").decode("utf-8")
     assert all(both.count(text) == 1 for text in [*texts, "Een gewoon inzicht."])
@@ -582,8 +582,8 @@ def test_a_session_with_its_own_tag_set_keeps_every_insight_in_the_report(ctx):
 
 def test_anonymised_exports_hold_no_personal_name_at_all(ctx, known):
     session, _, _ = known
-    sessions.update_table(session, session.tables[0].id, {"host": "Marieke"})
-    sessions.update_table(session, session.tables[1].id, {"host": "Ingrid"})
+    domain.update_table(session, session.tables[0].id, {"host": "Marieke"})
+    domain.update_table(session, session.tables[1].id, {"host": "Ingrid"})
     for fmt in ("csv", "xlsx", "json", "md", "docx"):
         data = export(session, fmt, anonymise="1")
         if fmt == "docx":

@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 
 from tests.conftest import ORGANISER_TOKEN, Api
-from workshop import sessions
+from workshop import domain
 from workshop.openapi import base_document
 
 PARTICIPANT_OPERATIONS = {"postInsight", "vote", "updateMe"}
@@ -192,8 +192,8 @@ def test_console_operations_answer_what_the_document_says(app, api_client):
 
     summary = "/sessions/{code}/tables/{table_id}/summary"
     with app.app_context():  # a host link's token, as the console makes it
-        session = sessions.get_session(code)
-        host = sessions.host_token(session, sessions.get_table(session, table))
+        session = domain.get_session(code)
+        host = domain.host_token(session, domain.get_table(session, table))
     reply = api_client.call(
         "PUT", f"/sessions/{code}/tables/{table}/summary", host, 200, json={"text": "Kort"}
     )
@@ -203,3 +203,10 @@ def test_console_operations_answer_what_the_document_says(app, api_client):
         "PUT", f"/sessions/{code}/tables/{other}/summary", host, 403, json={"text": "Nee"}
     )
     assert conforms(reply, summary, "put")["error"]["code"] == "wrong_host_token"
+
+
+def test_the_settings_schema_is_the_settings_table():
+    """The document's Settings object is generated from workshop/session_settings.py."""
+    from workshop import session_settings
+
+    assert base_document()["components"]["schemas"]["Settings"] == session_settings.schema()

@@ -173,3 +173,21 @@ def test_votes_over_the_socket(room, sockets, api):
         "voted": True,
     }
     assert wall.wait_for("insight:update", lambda i: i["id"] == posted["id"])["votes"] == 1
+
+
+def test_silent_mode_gives_walls_counts_not_texts(room, sockets, api):
+    """A withheld post reaches the wall as a count only; the facilitator sees the text."""
+    created, tables, phone = room
+    api.call(
+        "PATCH",
+        f"/sessions/{created['code']}",
+        created["facilitator_key"],
+        json={"settings": {"silent": True}},
+        expect=200,
+    )
+    wall = sockets(created["code"], "wall")
+    author = sockets(created["code"], "participant", phone["token"])
+    insight = author.call("insight:post", post_body(tables[0]["id"], "Nog even stil."))["insight"]
+    update = wall.wait_for("session:update", lambda u: set(u) == {"counts"})
+    assert update["counts"]["pending"] == 0 and update["counts"]["insights"] == 1
+    assert insight["id"] not in [i["id"] for i in wall.received("insight:new")]

@@ -151,7 +151,7 @@ def test_start_up_prints_the_token_only_for_a_laptop_that_made_it(
 
 
 def test_participant_and_host_tokens_do_not_spend_the_wrong_key_budget(client, api_client):
-    from workshop import sessions
+    from workshop import domain
     from workshop.models import Session
 
     created = api_client.create_session()
@@ -159,7 +159,7 @@ def test_participant_and_host_tokens_do_not_spend_the_wrong_key_budget(client, a
     me = api_client.join(code, table)["token"]
     with client.application.app_context():
         session = Session.query.filter_by(code=code).one()
-        host = sessions.host_token(session, session.tables[0])
+        host = domain.host_token(session, session.tables[0])
     for _ in range(40):
         assert api_client.call("GET", f"/sessions/{code}/insights", me).status_code == 200
         summary = api_client.call(

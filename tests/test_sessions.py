@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from workshop import sessions
+from workshop import domain
 from workshop.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, RateLimited
 from workshop.models import Insight, Session
 from workshop.payloads import FACILITATOR, WALL, Viewer
@@ -14,21 +14,19 @@ from workshop.security import JOIN_CODE_ALPHABET, token_hash
 @pytest.fixture
 def room(ctx):
     """An open wijkaanpak session with one seated participant."""
-    session, key = sessions.create_session("Aan tafel", "nl", "wijkaanpak")
-    sessions.change_state(session, "open")
-    participant, token = sessions.join(
-        session, {"name": "Fatima", "table_id": session.tables[0].id}
-    )
+    session, key = domain.create_session("Aan tafel", "nl", "wijkaanpak")
+    domain.change_state(session, "open")
+    participant, token = domain.join(session, {"name": "Fatima", "table_id": session.tables[0].id})
     return session, key, participant
 
 
 def post(session, participant, text="Vertrouwen begint bij luisteren.", **extra):
     data = {"client_id": str(uuid.uuid4()), "table_id": session.tables[0].id, "text": text, **extra}
-    return sessions.post_insight(session, participant, data)
+    return domain.post_insight(session, participant, data)
 
 
 def test_wijkaanpak_template_creates_its_three_tables(ctx):
-    session, key = sessions.create_session("Aan tafel", "nl", "wijkaanpak")
+    session, key = domain.create_session("Aan tafel", "nl", "wijkaanpak")
     assert [t.name for t in session.tables] == [
         "Representatie van bewoners",
         "Gespikkeld bezit",
@@ -39,41 +37,41 @@ def test_wijkaanpak_template_creates_its_three_tables(ctx):
 
 
 def test_join_code_is_unambiguous_and_key_is_stored_hashed(ctx):
-    session, key = sessions.create_session("Blank", "en", None)
+    session, key = domain.create_session("Blank", "en", None)
     assert len(session.code) == 6 and set(session.code) <= set(JOIN_CODE_ALPHABET)
     assert not set(session.code) & set("0O1IL")
     assert len(key) >= 32  # 192 bits, URL-safe base64
     assert (
         session.facilitator_key_hash == token_hash(key) and key not in session.facilitator_key_hash
     )
-    sessions.check_facilitator(session, key)
+    domain.check_facilitator(session, key)
     with pytest.raises(Forbidden):
-        sessions.check_facilitator(session, key + "x")
+        domain.check_facilitator(session, key + "x")
 
 
 def test_create_session_rejects_bad_input(ctx):
     with pytest.raises(Invalid):
-        sessions.create_session("", "nl")
+        domain.create_session("", "nl")
     with pytest.raises(Invalid):
-        sessions.create_session("Titel", "de")
+        domain.create_session("Titel", "de")
     with pytest.raises(Invalid):
-        sessions.create_session("Titel", "nl", "unknown-template")
+        domain.create_session("Titel", "nl", "unknown-template")
     with pytest.raises(BadRequest):  # a missing field is malformed (400), not out of range (422)
-        sessions.create_session("Titel", "nl", None, tables=[{"question": "no name"}])
+        domain.create_session("Titel", "nl", None, tables=[{"question": "no name"}])
     assert Session.query.count() == 0
 
 
 def test_tables_are_added_renamed_reordered_and_removed(ctx):
-    session, _ = sessions.create_session("Blank", "nl", None)
-    a = sessions.add_table(session, {"name": "A", "question": "?"})
-    b = sessions.add_table(session, {"name": "B"})
-    c = sessions.add_table(session, {"name": "C"})
-    sessions.update_table(session, c.id, {"order": 0, "name": "C2"})
+    session, _ = domain.create_session("Blank", "nl", None)
+    a = domain.add_table(session, {"name": "A", "question": "?"})
+    b = domain.add_table(session, {"name": "B"})
+    c = domain.add_table(session, {"name": "C"})
+    domain.update_table(session, c.id, {"order": 0, "name": "C2"})
     assert [t.name for t in session.tables] == ["C2", "A", "B"]
-    sessions.delete_table(session, b.id)
+    domain.delete_table(session, b.id)
     assert [t.name for t in session.tables] == ["C2", "A"]
     with pytest.raises(NotFound):
-        sessions.update_table(session, 999, {"name": "x"})
+        domain.update_table(session, 999, {"name": "x"})
     assert a.question == "?"
 
 
@@ -81,14 +79,14 @@ def test_table_with_insights_cannot_be_removed(room):
     session, _, participant = room
     post(session, participant)
     with pytest.raises(Conflict):
-        sessions.delete_table(session, session.tables[0].id)
+        domain.delete_table(session, session.tables[0].id)
 
 
 def test_post_is_stored_once_per_client_id(room):
     session, _, participant = room
     data = {"client_id": str(uuid.uuid4()), "table_id": session.tables[0].id, "text": "Eén keer"}
-    first, created = sessions.post_insight(session, participant, data)
-    again, created_again = sessions.post_insight(session, participant, dict(data))
+    first, created = domain.post_insight(session, participant, data)
+    again, created_again = domain.post_insight(session, participant, dict(data))
     assert created and not created_again
     assert first.id == again.id
     assert Insight.query.count() == 1
@@ -99,8 +97,8 @@ def test_seq_increases_with_every_visible_change(room):
     one, _ = post(session, participant)
     two, _ = post(session, participant)
     assert two.seq > one.seq
-    other, _ = sessions.join(session, {"table_id": session.tables[0].id})
-    sessions.vote(session, other, one.id)
+    other, _ = domain.join(session, {"table_id": session.tables[0].id})
+    domain.vote(session, other, one.id)
     assert one.seq > two.seq  # a vote is a change clients must see
 
 
@@ -117,7 +115,7 @@ def test_posting_validates_every_field(room):
     with pytest.raises(Invalid):
         post(session, participant, phase="phase_9")
     with pytest.raises(NotFound):
-        sessions.post_insight(
+        domain.post_insight(
             session, participant, {"client_id": str(uuid.uuid4()), "table_id": 999, "text": "x"}
         )
     assert Insight.query.count() == 0
@@ -125,30 +123,30 @@ def test_posting_validates_every_field(room):
 
 def test_posts_only_while_open(room):
     session, _, participant = room
-    sessions.change_state(session, "paused")
+    domain.change_state(session, "paused")
     with pytest.raises(Conflict) as error:
         post(session, participant)
     assert error.value.code == "session_not_open"
 
 
 def test_invalid_state_transition_is_refused(ctx):
-    session, _ = sessions.create_session("Blank", "nl", None)
+    session, _ = domain.create_session("Blank", "nl", None)
     with pytest.raises(Conflict):
-        sessions.change_state(session, "paused")  # draft cannot pause
+        domain.change_state(session, "paused")  # draft cannot pause
     with pytest.raises(Invalid):
-        sessions.change_state(session, "exploded")
-    sessions.change_state(session, "open")
+        domain.change_state(session, "exploded")
+    domain.change_state(session, "open")
     assert session.round_number == 1
 
 
 def test_votes_toggle_and_never_on_own_insight(room):
     session, _, author = room
     insight, _ = post(session, author)
-    voter, _ = sessions.join(session, {"table_id": session.tables[0].id})
-    assert sessions.vote(session, voter, insight.id) == (1, True)
-    assert sessions.vote(session, voter, insight.id) == (0, False)
+    voter, _ = domain.join(session, {"table_id": session.tables[0].id})
+    assert domain.vote(session, voter, insight.id) == (1, True)
+    assert domain.vote(session, voter, insight.id) == (0, False)
     with pytest.raises(Conflict):
-        sessions.vote(session, author, insight.id)
+        domain.vote(session, author, insight.id)
 
 
 def test_rate_limit_allows_a_burst_then_one_per_second(room):
@@ -161,67 +159,67 @@ def test_rate_limit_allows_a_burst_then_one_per_second(room):
 
 def test_premoderation_hides_until_approved_and_resync_reports_it(room):
     session, _, participant = room
-    sessions.update_settings(session, {"premoderation": True})
+    domain.update_settings(session, {"premoderation": True})
     insight, _ = post(session, participant, text="Wacht op goedkeuring")
     assert insight.status == "pending"
-    assert sessions.insights_since(session, 0, WALL) == [
+    assert domain.insights_since(session, 0, WALL) == [
         {"id": insight.id, "seq": insight.seq, "status": "hidden"}
     ]
-    mine = sessions.insights_since(session, 0, Viewer("participant", participant.id, None))
+    mine = domain.insights_since(session, 0, Viewer("participant", participant.id, None))
     assert mine[0]["text"] == "Wacht op goedkeuring" and mine[0]["status"] == "pending"
     before = insight.seq
-    sessions.moderate(session, insight.id, {"status": "visible"})
-    changed = sessions.insights_since(session, before, WALL)
+    domain.moderate(session, insight.id, {"status": "visible"})
+    changed = domain.insights_since(session, before, WALL)
     assert [i["text"] for i in changed] == ["Wacht op goedkeuring"]
 
 
 def test_edit_keeps_the_original_text(room):
     session, _, participant = room
     insight, _ = post(session, participant, text="Bewonres")
-    sessions.moderate(session, insight.id, {"text": "Bewoners"})
+    domain.moderate(session, insight.id, {"text": "Bewoners"})
     assert insight.text == "Bewoners" and insight.original_text == "Bewonres"
-    assert sessions.insights_since(session, 0, FACILITATOR)[0]["original_text"] == "Bewonres"
+    assert domain.insights_since(session, 0, FACILITATOR)[0]["original_text"] == "Bewonres"
 
 
 def test_silent_mode_withholds_until_reveal(room):
     session, _, participant = room
-    sessions.update_settings(session, {"silent": True})
+    domain.update_settings(session, {"silent": True})
     insight, _ = post(session, participant, text="Stil geschreven")
-    assert sessions.insights_since(session, 0, WALL)[0]["status"] == "hidden"
-    assert sessions.counts(session)["insights"] == 1
-    sessions.update_settings(session, {"silent": False})
-    assert sessions.insights_since(session, 0, WALL)[0]["text"] == "Stil geschreven"
+    assert domain.insights_since(session, 0, WALL)[0]["status"] == "hidden"
+    assert domain.counts(session)["insights"] == 1
+    domain.update_settings(session, {"silent": False})
+    assert domain.insights_since(session, 0, WALL)[0]["text"] == "Stil geschreven"
 
 
 def test_hide_authors_removes_names_from_public_payloads(room):
     session, _, participant = room
     post(session, participant)
-    assert sessions.insights_since(session, 0, WALL)[0]["author"]["name"] == "Fatima"
-    sessions.update_settings(session, {"hide_authors": True})
-    assert sessions.insights_since(session, 0, WALL)[0]["author"] is None
-    assert sessions.insights_since(session, 0, FACILITATOR)[0]["author"]["name"] == "Fatima"
+    assert domain.insights_since(session, 0, WALL)[0]["author"]["name"] == "Fatima"
+    domain.update_settings(session, {"hide_authors": True})
+    assert domain.insights_since(session, 0, WALL)[0]["author"] is None
+    assert domain.insights_since(session, 0, FACILITATOR)[0]["author"]["name"] == "Fatima"
 
 
 def test_spotlight_only_for_visible_insights(room):
     session, _, participant = room
     insight, _ = post(session, participant)
-    sessions.set_spotlight(session, insight.id)
-    assert sessions.spotlight_insight(session).id == insight.id
-    sessions.moderate(session, insight.id, {"status": "hidden"})
-    assert sessions.spotlight_insight(session) is None
+    domain.set_spotlight(session, insight.id)
+    assert domain.spotlight_insight(session).id == insight.id
+    domain.moderate(session, insight.id, {"status": "hidden"})
+    assert domain.spotlight_insight(session) is None
     with pytest.raises(Conflict):
-        sessions.set_spotlight(session, insight.id)
+        domain.set_spotlight(session, insight.id)
 
 
 def test_rounds_carry_an_end_time_and_tag_new_insights(room):
     session, _, participant = room
-    sessions.start_round(session, {"title": "Verkennen", "minutes": 10})
+    domain.start_round(session, {"title": "Verkennen", "minutes": 10})
     assert session.round_number == 1 and session.round_ends_at is not None
     insight, _ = post(session, participant)
     assert insight.round == 1
-    sessions.start_round(session, {"title": "Oplossingen", "minutes": 10})
+    domain.start_round(session, {"title": "Oplossingen", "minutes": 10})
     assert session.round_number == 2 and session.round_title == "Oplossingen"
     insight, _ = post(session, participant)
     assert insight.round == 2
     with pytest.raises(Invalid):
-        sessions.start_round(session, {"minutes": -3})
+        domain.start_round(session, {"minutes": -3})

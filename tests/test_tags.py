@@ -160,14 +160,14 @@ def test_unreadable_bodies(room):
 
 
 def test_cli_loads_a_tag_file(app, ctx, tmp_path):
-    from workshop import sessions
+    from workshop import domain
 
-    session, _key = sessions.create_session("CLI", "en", "wijkaanpak")
+    session, _key = domain.create_session("CLI", "en", "wijkaanpak")
     runner = app.test_cli_runner()
     result = runner.invoke(args=["load-tags", session.code, str(CUSTOM)])
     assert result.exit_code == 0, result.output
     assert "buurtgesprek" in result.output and "3 kinds, 4 perspectives" in result.output
-    assert tags.for_session(sessions.get_session(session.code)).keys("phases") == [
+    assert tags.for_session(domain.get_session(session.code)).keys("phases") == [
         "explore",
         "decide",
     ]

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, current_app, g, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -11,11 +11,11 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 from . import catalogues, config, ratelimit, security, wire
+from .catalogues import LANGUAGES, select_locale
 from .errors import DomainError
 from .extensions import babel, csrf, db, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("nl", "en")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -46,8 +46,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     # has no server and registers them on every server init_app makes. Declared after, they would
     # bind to the first app's server only, and a second app in the same process (tests) would
     # accept every connection unchecked.
-    from . import cli, realtime  # noqa: F401
+    from . import cli, realtime
+    from .domain import changes
 
+    # The domain reports its committed changes; the one publisher turns them into events.
+    changes.subscribe(realtime.publish.publish)
     socketio.init_app(
         app,
         async_mode=async_mode(),
@@ -58,7 +61,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         # socket then holds at most one greenlet and one database connection, and cannot queue
         # a hundred handlers ahead of everyone else's posts (tests/test_abuse.py flood test).
         async_handlers=False,
-        # PUBLIC_URL's origin and same-origin; any other Origin is refused (ENGINEERING.md).
+        # PUBLIC_URL's origin and same-origin; any other Origin is refused, so a page on another
+        # site cannot open a socket with a visitor's cookies (tests/test_abuse.py).
         cors_allowed_origins=security.socket_origin_check(
             app.config["PUBLIC_URL"], app.config.get("SOCKET_ORIGINS", ())
         ),
@@ -141,14 +145,6 @@ def sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-def select_locale() -> str:
-    """`?lang=` wins, then the remembered choice, then the session's language."""
-    for choice in (request.args.get("lang"), request.cookies.get("lang")):
-        if choice in LANGUAGES:
-            return choice
-    return g.get("session_language") or request.accept_languages.best_match(LANGUAGES) or "nl"
-
-
 def remember_language(response):
     if request.args.get("lang") in LANGUAGES:
         response.set_cookie(
@@ -198,7 +194,13 @@ def security_headers(response):
 def template_globals() -> dict:
     from flask_babel import get_locale
 
-    return {"current_language": str(get_locale() or "nl"), "LANGUAGES": LANGUAGES}
+    from .realtime.rooms import EVENT_NAMES
+
+    return {
+        "current_language": str(get_locale() or "nl"),
+        "LANGUAGES": LANGUAGES,
+        "live_events": EVENT_NAMES,
+    }
 
 
 def wants_json() -> bool:

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import g, request
 
 DIRECTORY = Path(__file__).parent / "translations"
+LANGUAGES = ("nl", "en")
 log = logging.getLogger(__name__)
 
 
@@ -52,3 +54,11 @@ def compile_stale(directory: Path = DIRECTORY) -> list[Path]:
             continue
         written.append(mo)
     return written
+
+
+def select_locale() -> str:
+    """`?lang=` wins, then the remembered choice, then the session's language."""
+    for choice in (request.args.get("lang"), request.cookies.get("lang")):
+        if choice in LANGUAGES:
+            return choice
+    return g.get("session_language") or request.accept_languages.best_match(LANGUAGES) or "nl"

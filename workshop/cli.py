@@ -8,12 +8,11 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
-from sqlalchemy import func, select
 
-from . import harvest, links, sessions, tags
+from . import domain, harvest, links, tags
 from .errors import DomainError
 from .extensions import db
-from .models import Event, Session
+from .models import Session
 
 
 def fail_cleanly(command):
@@ -36,7 +35,7 @@ def register(app: Flask) -> None:
     @fail_cleanly
     def create_event_command(name):
         """Create an event NAME (a container for sessions) and print its id."""
-        event = sessions.create_event(name)
+        event = domain.create_event(name)
         click.echo(f"Event {event.id}: {event.name}")
 
     @app.cli.command("create-session")
@@ -47,7 +46,7 @@ def register(app: Flask) -> None:
     @fail_cleanly
     def create_session_command(title, language, template, event_id):
         """Create a session and print its links (the facilitator key is shown only once)."""
-        session, key = sessions.create_session(title, language, template or None, event_id=event_id)
+        session, key = domain.create_session(title, language, template or None, event_id=event_id)
         print_session_links(session, key)
 
     @app.cli.command("load-tags")
@@ -59,12 +58,12 @@ def register(app: Flask) -> None:
         if not file and not use_default:
             raise click.UsageError("Name a tag set FILE, or pass --default.")
         try:
-            session = sessions.get_session(code)
+            session = domain.get_session(code)
             if use_default:
-                sessions.set_tag_set(session, None)
+                domain.set_tag_set(session, None)
             else:
                 with click.open_file(file, "rb") as source:
-                    sessions.set_tag_set(session, source.read())
+                    domain.set_tag_set(session, source.read())
         except OSError as error:
             raise click.ClickException(f"{file}: {error.strerror}") from None
         except DomainError as error:
@@ -76,15 +75,15 @@ def register(app: Flask) -> None:
     @app.cli.command("list")
     def list_command():
         """List events and sessions with their state and counts."""
-        events = db.session.scalars(select(Event).order_by(Event.id)).all()
-        everything = db.session.scalars(select(Session).order_by(Session.created_at)).all()
+        events = domain.all_events()
+        everything = domain.all_sessions(newest_first=False)
         for event in [*events, None]:
             mine = [s for s in everything if (s.event_id == (event.id if event else None))]
             if event is None and not mine:
                 continue
             click.echo(f"Event {event.id}: {event.name}" if event else "Without an event")
             for session in mine:
-                counts = sessions.counts(session)
+                counts = domain.counts(session)
                 click.echo(
                     f"  {session.code}  {session.state:<8} {counts['insights']:>5} insights"
                     f" {counts['participants']:>5} participants  {session.title}"
@@ -109,7 +108,7 @@ def register(app: Flask) -> None:
         """Export the harvest of session CODE (or of --event ID) to a file, at any moment."""
         if bool(code) == bool(event_id):
             raise click.UsageError("Give a session CODE or --event ID (one of them).")
-        chosen = sessions.get_event(event_id).sessions if event_id else [sessions.get_session(code)]
+        chosen = domain.get_event(event_id).sessions if event_id else [domain.get_session(code)]
         options = harvest.Options(
             include_hidden=include_hidden, anonymise=anonymise, delimiter=delimiter
         )
@@ -143,8 +142,8 @@ def register(app: Flask) -> None:
 
         Export it first if you want to keep the harvest (use --anonymise for a copy without names).
         """
-        session = sessions.get_session(code)
-        counts = sessions.counts(session)
+        session = domain.get_session(code)
+        counts = domain.counts(session)
         if not yes and not click.confirm(
             f"Erase '{session.title}' ({session.code}) with {counts['participants']} participants"
             f" and their insights?",
@@ -152,7 +151,7 @@ def register(app: Flask) -> None:
         ):
             click.echo("Nothing deleted.", err=True)
             sys.exit(1)
-        deleted = sessions.delete_session(session)
+        deleted = domain.delete_session(session)
         click.echo(
             f"Deleted session {code.upper()}: "
             + ", ".join(f"{n} {name}" for name, n in deleted.items() if name != "sessions")
@@ -191,11 +190,11 @@ def prepare(app: Flask) -> None:
         click.echo("Aan tafel is starting.")
         click.echo(f"  Organiser page: {links.organiser_url()}")
         click.echo(f"    organiser token: {organiser_token_line(current_app.config)}")
-        if not db.session.scalar(select(func.count()).select_from(Session)):
+        if not domain.any_session():
             # Marked as a demo, so it never passes for a real session on the organiser page.
-            session, key = sessions.create_session(
+            session, key = domain.create_session(
                 DEMO_TITLE, "nl", "wijkaanpak", description=DEMO_DESCRIPTION
             )
-            sessions.change_state(session, "open")
+            domain.change_state(session, "open")
             print_session_links(session, key)
         click.echo("")

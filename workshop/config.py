@@ -71,7 +71,7 @@ def token_weakness(token: str) -> str | None:
 
 
 def from_environment(instance_path: str, env=os.environ) -> dict:
-    """Build the Flask config mapping from environment variables (DESIGN.md section 9)."""
+    """Build the Flask config mapping from environment variables (docs/DEPLOYMENT.md)."""
     port = int(env.get("PORT", "5000"))
     database_url = env.get("DATABASE_URL") or (
         f"sqlite:///{Path(instance_path) / 'aantafel.sqlite3'}"

@@ -21,9 +21,14 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 
 
+def is_whole(value) -> bool:
+    """An int, not a bool (JSON true is an int to Python): the one place this is checked."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def whole_number(value) -> int | None:
     """An int (not a bool), or text of ASCII digits as an int; None for anything else."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if is_whole(value):
         return value
     if isinstance(value, str) and ASCII_DIGITS.fullmatch(value):
         return int(value)

@@ -4,10 +4,12 @@ import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
+from .session_settings import DEFAULT_SETTINGS, defaults
 
 
 def utcnow() -> datetime:
@@ -43,20 +45,6 @@ class InsightStatus(StrEnum):
     HIDDEN = "hidden"
 
 
-DEFAULT_SETTINGS = {
-    "premoderation": False,
-    "anonymous_allowed": True,
-    "max_length": 500,
-    "tag_sets": ["kinds", "perspectives", "phases"],
-    "silent": False,
-    "hide_authors": False,
-    "wall_view": "tables",
-    "rotation_hint": False,  # World Café: "move to the next table" when a round's time is up
-    "wall_sort": "newest",
-    "wall_theme": "dark",  # "light" for a bright room or a weak projector
-}
-
-
 class Event(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(db.String(200))
@@ -74,7 +62,7 @@ class Session(db.Model):
     language: Mapped[str] = mapped_column(db.String(2), default="nl")
     state: Mapped[str] = mapped_column(db.String(10), default=SessionState.DRAFT)
     facilitator_key_hash: Mapped[str] = mapped_column(db.String(64))
-    settings: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_SETTINGS))
+    settings: Mapped[dict] = mapped_column(JSON, default=defaults)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
     seq: Mapped[int] = mapped_column(default=0)
     round_number: Mapped[int] = mapped_column(default=0)
@@ -166,10 +154,15 @@ class Insight(db.Model):
     table: Mapped[Table] = relationship()
     participant: Mapped[Participant | None] = relationship()
 
-    @property
+    @hybrid_property
     def public(self) -> bool:
-        """Whether walls and phones may see it (facilitators see everything)."""
+        """Whether walls and phones may see it (facilitators see everything); also a SQL filter."""
         return self.status == InsightStatus.VISIBLE and not self.withheld
+
+    @public.inplace.expression
+    @classmethod
+    def _public_where(cls):
+        return and_(cls.status == InsightStatus.VISIBLE, cls.withheld.is_(False))
 
 
 class Vote(db.Model):

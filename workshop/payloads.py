@@ -1,4 +1,4 @@
-"""The JSON objects of the contract (DESIGN.md sections 4, 6, 10), shared by the API and Socket.IO."""
+"""The JSON objects of the contract (workshop/data/openapi.json), shared by the API and Socket.IO."""
 
 from dataclasses import dataclass
 

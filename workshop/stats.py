@@ -6,11 +6,9 @@ from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from . import tags
-from .extensions import db
-from .models import Insight, InsightStatus, Participant, Session
+from .domain import queries
+from .models import Session
 
 TOP = 10  # the most recognised insights, ranked
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -88,21 +86,9 @@ def session_stats(session: Session) -> dict:
     """Counts per table (kinds, perspectives, the organisation types seated there), words, top list."""
     tag_set = tags.for_session(session)
     kinds, perspectives = tag_set.keys("kinds"), tag_set.keys("perspectives")
-    insights = db.session.scalars(
-        select(Insight).where(
-            Insight.session_id == session.id,
-            Insight.status == InsightStatus.VISIBLE,
-            Insight.withheld.is_(False),
-        )
-    ).all()
-    seated = db.session.execute(
-        select(Participant.table_id, Participant.organisation_type, func.count())
-        .where(Participant.session_id == session.id, Participant.table_id.is_not(None))
-        .group_by(Participant.table_id, Participant.organisation_type)
-    ).all()
-    participants = db.session.scalar(
-        select(func.count()).select_from(Participant).filter_by(session_id=session.id)
-    )
+    insights = queries.public_insights(session)
+    seated = queries.seated(session)
+    participants = queries.participant_count(session)
     tables = []
     for table in session.tables:
         mine = [i for i in insights if i.table_id == table.id]

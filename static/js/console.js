@@ -272,7 +272,7 @@ function applySession(state) {
     input.checked = Boolean(state.settings[input.dataset.setting]);
   }
   $("reveal").hidden = !state.settings.silent;
-  $("wall-view").value = state.settings.wall_view || "tables";
+  $("wall-view").value = state.settings.wall_view || data.setting_defaults.wall_view;
   const running = state.state === "open" || state.state === "paused";
   for (const button of document.querySelectorAll("#round-buttons button, #round-form button")) {
     button.disabled = !running;

@@ -1,24 +1,12 @@
-// The live connection every screen shares: Socket.IO auth, the event names (mirroring
-// workshop/broadcast.py), and a store that applies each insight change once, in seq order,
-// resyncing from the last seq after every (re)connect.
-
-export const EVENTS = Object.freeze({
-  INSIGHT_NEW: "insight:new",
-  INSIGHT_UPDATE: "insight:update",
-  INSIGHT_REMOVE: "insight:remove",
-  SESSION_UPDATE: "session:update",
-  ROUND_UPDATE: "round:update",
-  SPOTLIGHT: "spotlight",
-  PRESENCE: "presence",
-  FACILITATOR_REVOKED: "facilitator:revoked",
-  INSIGHT_POST: "insight:post",
-  INSIGHT_VOTE: "insight:vote",
-  RESYNC: "resync",
-});
+// The live connection every screen shares: Socket.IO auth, the event names (given by the server
+// in the page data, from workshop/realtime/rooms.py), and a store that applies each insight
+// change once, in seq order, resyncing from the last seq after every (re)connect.
 
 export function pageData() {
   return JSON.parse(document.getElementById("page-data").textContent);
 }
+
+export const EVENTS = Object.freeze({ ...pageData().events });
 
 // A live event can arrive late or never (a process dies between its commit and its emit), so
 // live events never advance the point a resync starts from: only a resync answer does, with the

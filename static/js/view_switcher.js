@@ -7,11 +7,13 @@ if (panel) {
   const data = pageData();
   const errorBox = panel.querySelector("[data-view-error]");
 
-  // Each button group sets one setting: data attribute -> [setting, its default].
+  // Each button group sets one setting: data attribute -> [setting, its default]. The defaults
+  // come from the server's settings table (workshop/session_settings.py) in the page data.
+  const defaults = data.setting_defaults;
   const choices = {
-    wallView: ["wall_view", "tables"],
-    wallSort: ["wall_sort", "newest"],
-    wallTheme: ["wall_theme", "dark"],
+    wallView: ["wall_view", defaults.wall_view],
+    wallSort: ["wall_sort", defaults.wall_sort],
+    wallTheme: ["wall_theme", defaults.wall_theme],
   };
   const buttons = "[data-wall-view], [data-wall-sort], [data-wall-theme]";
   const choiceOf = (button) => Object.keys(choices).find((attribute) => attribute in button.dataset);

@@ -1,6 +1,6 @@
 // The projector wall: columns per table, newest on top, live through Socket.IO.
 import { fillCard, newCard } from "./cards.js";
-import { connectLive, pageData, showConnection, startTimer } from "./live.js";
+import { EVENTS, connectLive, pageData, showConnection, startTimer } from "./live.js";
 import { followRound } from "./rotation.js";
 import { pageFeeds } from "./wall_paging.js";
 import { mountWallViews } from "./wall_views.js";
@@ -156,5 +156,5 @@ function showSummaries(state) {
     card.querySelector("[data-summary-empty]").hidden = Boolean(table.summary);
   }
 }
-live.socket.on("session:update", showSummaries);
+live.socket.on(EVENTS.SESSION_UPDATE, showSummaries);
 followRound(live.socket, data.state, { hint: document.getElementById("rotation-hint"), strings: data.strings });

@@ -1,5 +1,5 @@
 """Never lose a post, in headless Chromium: offline posting, a closed tab, a paused session and a
-phone without JavaScript (DESIGN.md sections 3 and 5)."""
+phone without JavaScript."""
 
 import json
 

@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from .. import tags
+from ..domain import unused_join_code
 from ..errors import Invalid
 from ..extensions import db
+from ..inputs import is_whole
 from ..models import (
-    DEFAULT_SETTINGS,
     Event,
     Insight,
     InsightStatus,
@@ -27,7 +28,7 @@ from ..models import (
     Vote,
 )
 from ..security import new_token, token_hash
-from ..sessions import unused_join_code
+from ..session_settings import DEFAULT_SETTINGS
 from .json_export import FORMAT
 
 
@@ -54,7 +55,7 @@ def number(data: dict, name: str, where: str, *, optional: bool = False) -> int 
     if value is None and optional:
         return None
     need(
-        isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+        is_whole(value) and value >= 0,
         f"{where}: '{name}' must be a whole number.",
     )
     return value

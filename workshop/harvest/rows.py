@@ -1,4 +1,4 @@
-"""One row per insight, with everything DESIGN.md section 7 names, in the session's language."""
+"""One row per insight, with every field of docs/HARVEST.md, in the session's language."""
 
 import re
 from dataclasses import dataclass

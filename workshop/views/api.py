@@ -1,12 +1,10 @@
-"""HTTP API v1 (DESIGN.md section 6): JSON in, JSON out, the same domain operations as the screens."""
+"""HTTP API v1 (workshop/data/openapi.json): JSON in, JSON out, the domain operations of the screens."""
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
-from sqlalchemy import select
 
-from .. import harvest, inputs, links, payloads, sessions, stats, tags
+from .. import domain, harvest, inputs, links, payloads, stats, tags
 from ..errors import BadRequest
-from ..extensions import csrf, db
-from ..models import Event
+from ..extensions import csrf
 from ..ratelimit import joins_per_address
 from .auth import (
     bearer_token,
@@ -70,8 +68,8 @@ def created_session_payload(session, key: str) -> dict:
 def create_session():
     require_organiser()
     data = json_body()
-    event_id = sessions.id_field(data, "event_id", required=False)
-    session, key = sessions.create_session(
+    event_id = domain.id_field(data, "event_id", required=False)
+    session, key = domain.create_session(
         title=data.get("title"),
         language=data.get("language", "nl"),
         template=data.get("template"),
@@ -84,13 +82,13 @@ def create_session():
 
 @api.get("/sessions/<code>")
 def get_session(code):
-    session = sessions.get_session(code)
-    return payloads.session_payload(session, sessions.counts(session))
+    session = domain.get_session(code)
+    return payloads.session_payload(session, domain.counts(session))
 
 
 @api.patch("/sessions/<code>")
 def update_session(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
     data = json_body()
     if not set(data) & {"state", "settings", "event_id", "title"}:
@@ -100,38 +98,37 @@ def update_session(code):
         # else a facilitator could push its session's content into any event's harvest.
         require_organiser()
     if "title" in data:
-        session.title = sessions.text_field(data, "title", max_length=200)
-        db.session.commit()
+        domain.rename_session(session, data)
     if "event_id" in data:
-        sessions.assign_event(session, sessions.id_field(data, "event_id", required=False))
+        domain.assign_event(session, domain.id_field(data, "event_id", required=False))
     if "settings" in data:
-        sessions.update_settings(session, data["settings"])
+        domain.update_settings(session, data["settings"])
     if "state" in data:
-        sessions.change_state(session, data["state"])
-    return payloads.session_payload(session, sessions.counts(session))
+        domain.change_state(session, data["state"])
+    return payloads.session_payload(session, domain.counts(session))
 
 
 @api.post("/sessions/<code>/facilitator-key")
 def rotate_key(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
-    key = sessions.rotate_facilitator_key(session)
+    key = domain.rotate_facilitator_key(session)
     return {"facilitator_key": key, "facilitator_url": links.facilitator_url(session.code, key)}
 
 
 @api.post("/sessions/<code>/participants")
 def join(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     joins_per_address.check(request.remote_addr, "Too many joins from this network; try again.")
-    participant, token = sessions.join(session, json_body())
+    participant, token = domain.join(session, json_body())
     return {"id": participant.id, "token": token}, 201
 
 
 @api.patch("/sessions/<code>/participants/me")
 def update_me(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     participant = current_participant(session)
-    participant = sessions.update_participant(session, participant, json_body())
+    participant = domain.update_participant(session, participant, json_body())
     return {
         "id": participant.id,
         "name": participant.name,
@@ -142,21 +139,21 @@ def update_me(code):
 
 @api.post("/sessions/<code>/insights")
 def post_insight(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     participant = current_participant(session)
-    insight, created = sessions.post_insight(session, participant, json_body())
+    insight, created = domain.post_insight(session, participant, json_body())
     viewer = payloads.Viewer("participant", participant.id, participant.table_id)
     return payloads.payload_for(session, insight, viewer), 201 if created else 200
 
 
 @api.get("/sessions/<code>/insights")
 def list_insights(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     since = inputs.whole_number(request.args.get("since", "0"))
     if since is None:
         raise BadRequest("'since' must be a whole number from 0.", field="since")
     viewer = viewer_of(session)
-    found = sessions.insights_since(session, since, viewer)
+    found = domain.insights_since(session, since, viewer)
     if not viewer.is_facilitator:  # public: visible insights only
         found = [insight for insight in found if insight.get("status") == "visible"]
     return {"insights": found}
@@ -164,76 +161,76 @@ def list_insights(code):
 
 @api.patch("/sessions/<code>/insights/<int:insight_id>")
 def moderate(code, insight_id):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
-    insight = sessions.moderate(session, insight_id, json_body())
+    insight = domain.moderate(session, insight_id, json_body())
     return payloads.insight_payload(session, insight, facilitator=True)
 
 
 @api.post("/sessions/<code>/insights/<int:insight_id>/vote")
 def vote(code, insight_id):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     participant = current_participant(session)
-    votes, voted = sessions.vote(session, participant, insight_id)
+    votes, voted = domain.vote(session, participant, insight_id)
     return {"votes": votes, "voted": voted}
 
 
 @api.post("/sessions/<code>/tables")
 def add_table(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
-    table = sessions.add_table(session, json_body())
+    table = domain.add_table(session, json_body())
     return payloads.table_payload(table), 201
 
 
 @api.patch("/sessions/<code>/tables/<int:table_id>")
 def update_table(code, table_id):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
-    return payloads.table_payload(sessions.update_table(session, table_id, json_body()))
+    return payloads.table_payload(domain.update_table(session, table_id, json_body()))
 
 
 @api.delete("/sessions/<code>/tables/<int:table_id>")
 def delete_table(code, table_id):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
-    sessions.delete_table(session, table_id)
+    domain.delete_table(session, table_id)
     return "", 204
 
 
 @api.put("/sessions/<code>/tables/<int:table_id>/summary")
 def write_summary(code, table_id):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     token = bearer_token() or request.args.get("host")
     if token and "." in token:  # a host link's signed token (keys have no dot): this table only
-        sessions.table_for_host(session, table_id, token)
+        domain.table_for_host(session, table_id, token)
     else:
         require_facilitator(session)
-    summary = sessions.write_summary(session, table_id, json_body())
+    summary = domain.write_summary(session, table_id, json_body())
     return {"table_id": table_id, "text": summary.text}
 
 
 @api.post("/sessions/<code>/rounds")
 def start_round(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
-    sessions.start_round(session, json_body())
+    domain.start_round(session, json_body())
     return payloads.round_payload(session), 201
 
 
 @api.patch("/sessions/<code>/rounds/current")
 def update_round(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
-    sessions.update_round(session, json_body())
+    domain.update_round(session, json_body())
     return payloads.round_payload(session)
 
 
 @api.post("/sessions/<code>/insights/<int:insight_id>/merge")
 def merge(code, insight_id):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
-    merged, kept = sessions.merge_insights(session, insight_id, json_body())
+    merged, kept = domain.merge_insights(session, insight_id, json_body())
     return {
         "merged": payloads.insight_payload(session, merged, facilitator=True),
         "kept": payloads.insight_payload(session, kept, facilitator=True),
@@ -242,42 +239,42 @@ def merge(code, insight_id):
 
 @api.put("/sessions/<code>/spotlight")
 def spotlight(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
     data = json_body()
     if "insight_id" not in data:
         raise BadRequest("Field 'insight_id' is required (null releases the spotlight).")
-    insight_id = sessions.id_field(data, "insight_id", required=False)
-    insight = sessions.set_spotlight(session, insight_id)
+    insight_id = domain.id_field(data, "insight_id", required=False)
+    insight = domain.set_spotlight(session, insight_id)
     return {"insight": payloads.insight_payload(session, insight) if insight else None}
 
 
 @api.get("/sessions/<code>/stats")
 def session_stats(code):
-    return stats.session_stats(sessions.get_session(code))
+    return stats.session_stats(domain.get_session(code))
 
 
 @api.get("/sessions/<code>/tag-sets")
 def get_tag_sets(code):
     """The tag set the session uses, with which of its sets are active (public: phones need it)."""
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     return tag_sets_payload(session)
 
 
 @api.put("/sessions/<code>/tag-sets")
 def put_tag_sets(code):
     """Give the session its own tag set: the body is the file (JSON, or YAML with PyYAML)."""
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
-    sessions.set_tag_set(session, request.get_data())
+    domain.set_tag_set(session, request.get_data())
     return tag_sets_payload(session)
 
 
 @api.delete("/sessions/<code>/tag-sets")
 def reset_tag_sets(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
-    sessions.set_tag_set(session, None)
+    domain.set_tag_set(session, None)
     return tag_sets_payload(session)
 
 
@@ -294,7 +291,7 @@ def tag_sets_payload(session) -> dict:
 
 @api.get("/sessions/<code>/export.<fmt>")
 def export_session(code, fmt):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
     return export_response(harvest.export([session], fmt, request.args), f"aantafel-{session.code}")
 
@@ -302,21 +299,21 @@ def export_session(code, fmt):
 @api.post("/events")
 def create_event():
     require_organiser()
-    event = sessions.create_event(json_body().get("name"))
+    event = domain.create_event(json_body().get("name"))
     return {"id": event.id, "name": event.name}, 201
 
 
 @api.get("/events")
 def list_events():
     require_organiser()
-    events = db.session.scalars(select(Event).order_by(Event.id)).all()
+    events = domain.all_events()
     return {"events": [{"id": e.id, "name": e.name} for e in events]}
 
 
 @api.get("/events/<int:event_id>/export.<fmt>")
 def export_event(event_id, fmt):
     require_organiser()
-    event = sessions.get_event(event_id)
+    event = domain.get_event(event_id)
     return export_response(
         harvest.export(event.sessions, fmt, request.args), f"aantafel-event-{event.id}"
     )

@@ -8,7 +8,7 @@ a signed-in organiser an HMAC of the organiser token's hash (docs/SECURITY.md).
 from flask import request
 from flask import session as cookie
 
-from .. import sessions
+from .. import domain
 from ..errors import Forbidden, Unauthorized
 from ..models import Participant, Session
 
@@ -27,14 +27,14 @@ def presented_key() -> str | None:
 def remember_console(session: Session) -> None:
     """Let this browser open the session's console from now on, without keeping the key."""
     keys = dict(cookie.get("facilitator_keys", {}))
-    keys[session.code] = sessions.console_token(session)
+    keys[session.code] = domain.console_token(session)
     cookie["facilitator_keys"] = keys
     cookie.permanent = True
 
 
 def sign_in_organiser() -> None:
     cookie.pop("organiser_token", None)  # the token itself, as older versions kept it
-    cookie["organiser"] = sessions.organiser_sign_in()
+    cookie["organiser"] = domain.organiser_sign_in()
     cookie.permanent = True
 
 
@@ -44,7 +44,7 @@ def sign_out_organiser() -> None:
 
 
 def organiser_signed_in() -> bool:
-    return sessions.is_organiser_sign_in(cookie.get("organiser"))
+    return domain.is_organiser_sign_in(cookie.get("organiser"))
 
 
 def require_facilitator(session: Session) -> str:
@@ -52,11 +52,11 @@ def require_facilitator(session: Session) -> str:
     (the presented key, or the console token when the browser's cookie opened it)."""
     key = presented_key()
     if key:
-        sessions.check_facilitator(session, key)
+        domain.check_facilitator(session, key)
         return key
     held = cookie.get("facilitator_keys", {}).get(session.code)
-    if sessions.is_console_token(session, held) or organiser_signed_in():
-        return sessions.console_token(session)
+    if domain.is_console_token(session, held) or organiser_signed_in():
+        return domain.console_token(session)
     if held or cookie.get("organiser"):  # a console of a rotated key, or an old sign-in
         raise Forbidden("That facilitator key is not valid for this session.", code="wrong_key")
     raise Unauthorized("This needs the facilitator key.", code="facilitator_key_required")
@@ -65,7 +65,7 @@ def require_facilitator(session: Session) -> str:
 def require_organiser() -> None:
     token = presented_key()
     if token:
-        if not sessions.is_organiser(token):
+        if not domain.is_organiser(token):
             raise Forbidden("That organiser token is not valid.", code="wrong_token")
         return
     if organiser_signed_in():
@@ -84,7 +84,7 @@ def current_participant(session: Session, *, required: bool = True) -> Participa
     if not token and not required:
         return None
     try:
-        return sessions.participant_for(session, token)
+        return domain.participant_for(session, token)
     except Unauthorized:
         if required:
             raise
@@ -98,7 +98,7 @@ def is_facilitator(session: Session) -> bool:
     address's wrong-key budget.
     """
     token = bearer_token()
-    if token and sessions.is_participant_token(session, token):
+    if token and domain.is_participant_token(session, token):
         return False
     try:
         require_facilitator(session)

@@ -2,12 +2,11 @@
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from .. import cards, harvest, links, payloads, sessions
+from .. import cards, domain, harvest, links, payloads
 from ..errors import DomainError
 from ..extensions import db
-from ..models import Insight
+from ..session_settings import BY_NAME, CONSOLE_TOGGLES, DEFAULT_SETTINGS
 from .auth import remember_console, require_facilitator
 from .wall import screen_context
 
@@ -16,7 +15,7 @@ facilitator = Blueprint("facilitator", __name__)
 
 def host_url(session, table) -> str:
     # The token sits in the path, so the language switch (`?lang=`) keeps it.
-    token = sessions.host_token(session, table)
+    token = domain.host_token(session, table)
     return links.public_url(
         url_for("facilitator.host", code=session.code, table_id=table.id, token=token)
     )
@@ -24,7 +23,7 @@ def host_url(session, table) -> str:
 
 @facilitator.get("/f/<code>")
 def console(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     g.session_language = session.language
     key = require_facilitator(session)
     if request.args.get("key"):
@@ -33,20 +32,18 @@ def console(code):
         remember_console(session)
         query = {k: v for k, v in request.args.items() if k != "key"}
         return redirect(url_for("facilitator.console", code=session.code, **query))
-    insights = db.session.scalars(
-        select(Insight)
-        .filter_by(session_id=session.id)
-        .order_by(Insight.created_at.desc(), Insight.id.desc())
-    ).all()
+    insights = domain.all_insights(session)
     return render_template(
         "console.html",
         key=key,
         insights=[payloads.insight_payload(session, i, facilitator=True) for i in insights],
         wall_url=links.wall_url(session.code),
         host_urls={table.id: host_url(session, table) for table in session.tables},
-        wall_views=sessions.WALL_VIEWS,
+        settings_table=BY_NAME,
+        console_toggles=CONSOLE_TOGGLES,
+        setting_defaults=DEFAULT_SETTINGS,
         export_formats=list(harvest.WRITERS),
-        transitions={str(k): sorted(v) for k, v in sessions.TRANSITIONS.items()},
+        transitions={str(k): sorted(v) for k, v in domain.TRANSITIONS.items()},
         **screen_context(session),
     )
 
@@ -54,7 +51,7 @@ def console(code):
 @facilitator.get("/f/<code>/cards")
 def print_cards(code):
     """The table cards as a print-ready page: print it on A5, one card per sheet."""
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     g.session_language = session.language
     key = require_facilitator(session)
     return render_template(
@@ -69,7 +66,7 @@ def print_cards(code):
 
 @facilitator.get("/f/<code>/cards.pdf")
 def cards_pdf(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     require_facilitator(session)
     return Response(
         cards.cards_pdf(session),
@@ -81,13 +78,13 @@ def cards_pdf(code):
 @facilitator.route("/h/<code>/<int:table_id>/<token>", methods=["GET", "POST"])
 def host(code, table_id, token):
     """The table host's phone page: write the table's key messages for the closing wall."""
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     g.session_language = session.language
-    table = sessions.table_for_host(session, table_id, token)
+    table = domain.table_for_host(session, table_id, token)
     error, status = None, 200
     if request.method == "POST":
         try:
-            sessions.write_summary(
+            domain.write_summary(
                 session,
                 table.id,
                 {"text": request.form.get("text", ""), "host": request.form.get("host", "")},
@@ -101,11 +98,7 @@ def host(code, table_id, token):
             db.session.rollback()
             error, status = failure.message, failure.status
     # What the table said, most recognised first: the host writes the summary from it, live.
-    insights = db.session.scalars(
-        select(Insight)
-        .filter_by(session_id=session.id, table_id=table.id, status="visible", withheld=False)
-        .order_by(Insight.votes.desc(), Insight.created_at.desc(), Insight.id.desc())
-    ).all()
+    insights = domain.table_insights(session, table)
     return render_template(
         "host.html",
         table=table,

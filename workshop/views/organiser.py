@@ -2,12 +2,9 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from .. import harvest, inputs, links, sessions, tags
+from .. import domain, harvest, inputs, links, tags
 from ..errors import DomainError, Invalid
-from ..extensions import db
-from ..models import Event, Session
 from .auth import organiser_signed_in, require_organiser, sign_in_organiser, sign_out_organiser
 
 organiser = Blueprint("organiser", __name__, url_prefix="/o")
@@ -30,9 +27,8 @@ def totals(rows: list) -> dict:
 def index():
     if not signed_in():
         return render_template("organiser_login.html")
-    all_sessions = db.session.scalars(select(Session).order_by(Session.created_at.desc())).all()
-    events = db.session.scalars(select(Event).order_by(Event.created_at.desc(), Event.id)).all()
-    rows = [(s, sessions.counts(s)) for s in all_sessions]
+    events = domain.all_events(newest_first=True)
+    rows = [(s, domain.counts(s)) for s in domain.all_sessions()]
     groups = [(event, [r for r in rows if r[0].event_id == event.id]) for event in events]
     loose = [r for r in rows if r[0].event_id is None]
     chosen = request.args.get("event", "")  # the event just created: new sessions go there
@@ -55,7 +51,7 @@ def index():
 @organiser.post("/login")
 def login():
     token = request.form.get("token", "").strip()
-    if not sessions.is_organiser(token):
+    if not domain.is_organiser(token):
         flash(_("That organiser token is not valid."), "error")
         return redirect(url_for("organiser.index"))
     sign_in_organiser()
@@ -83,7 +79,7 @@ def create_session():
     require_organiser()
     form = request.form
     try:
-        session, key = sessions.create_session(
+        session, key = domain.create_session(
             title=form.get("title", ""),
             language=form.get("language", "nl"),
             template=form.get("template") or None,
@@ -99,7 +95,7 @@ def create_session():
 def create_event():
     require_organiser()
     try:
-        event = sessions.create_event(request.form.get("name", ""))
+        event = domain.create_event(request.form.get("name", ""))
     except DomainError as error:
         flash(_(error.message), "error")
     else:
@@ -111,9 +107,9 @@ def create_event():
 @organiser.post("/sessions/<code>/event")
 def assign_event(code):
     require_organiser()
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     try:
-        sessions.assign_event(session, event_from_form())
+        domain.assign_event(session, event_from_form())
     except DomainError as error:
         flash(_(error.message), "error")
     return redirect(url_for("organiser.index") + f"#session-{session.code}")
@@ -135,6 +131,6 @@ def download():
             raise Invalid(_("Choose an event from the list."), field="event")
         target = url_for("api.export_event", event_id=event_id, fmt=fmt, **options)
     else:
-        code = sessions.get_session(request.args.get("session", "")).code
+        code = domain.get_session(request.args.get("session", "")).code
         target = url_for("api.export_session", code=code, fmt=fmt, **options)
     return redirect(target)

@@ -4,12 +4,10 @@ import uuid
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from .. import payloads, sessions
+from .. import domain, payloads
 from ..errors import N_, DomainError
-from ..extensions import db
-from ..models import Insight, SessionState
+from ..models import SessionState
 from ..ratelimit import joins_per_address
 from .auth import current_participant, participant_cookie_name
 from .wall import screen_context
@@ -31,15 +29,7 @@ def table_feed(session, participant) -> list[dict]:
     if participant is None or participant.table_id is None:
         return []
     viewer = payloads.Viewer("participant", participant.id, participant.table_id)
-    insights = db.session.scalars(
-        select(Insight)
-        .where(Insight.session_id == session.id)
-        .where(
-            (Insight.table_id == participant.table_id) | (Insight.participant_id == participant.id)
-        )
-        .order_by(Insight.pinned.desc(), Insight.created_at.desc(), Insight.id.desc())
-        .limit(200)
-    ).all()
+    insights = domain.phone_insights(session, participant)
     feed = [payloads.payload_for(session, insight, viewer) for insight in insights]
     return [item for item in feed if item.get("status") != "hidden" or item.get("own")]
 
@@ -47,7 +37,7 @@ def table_feed(session, participant) -> list[dict]:
 def render_phone(session, participant, table_id=None, error=None, draft=None, status=200):
     table = None
     if participant and participant.table_id:
-        table = sessions.get_table(session, participant.table_id)
+        table = domain.get_table(session, participant.table_id)
     return (
         render_template(
             "phone.html",
@@ -55,13 +45,13 @@ def render_phone(session, participant, table_id=None, error=None, draft=None, st
             table=table,
             chosen_table_id=table_id,
             feed=table_feed(session, participant),
-            voted=sessions.voted_ids(participant),
+            voted=domain.voted_ids(participant),
             client_id=str(uuid.uuid4()),
             error=error,
             draft=draft or {},
             not_open_message=None
             if session.state == SessionState.OPEN
-            else _(sessions.session_not_open_message(session)),
+            else _(domain.session_not_open_message(session)),
             **screen_context(session),
         ),
         status,
@@ -71,19 +61,19 @@ def render_phone(session, participant, table_id=None, error=None, draft=None, st
 @participant.get("/j/<code>")
 @participant.get("/j/<code>/<int:table_id>")
 def phone(code, table_id=None):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     g.session_language = session.language
     if table_id is not None:
-        sessions.get_table(session, table_id)
+        domain.get_table(session, table_id)
     me = current_participant(session, required=False)
     if me and table_id and me.table_id != table_id:
-        sessions.update_participant(session, me, {"table_id": table_id})
+        domain.update_participant(session, me, {"table_id": table_id})
     return render_phone(session, me, table_id=table_id)
 
 
 @participant.post("/j/<code>/join")
 def join(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     g.session_language = session.language
     form = request.form
     data = {
@@ -93,7 +83,7 @@ def join(code):
     }
     try:
         joins_per_address.check(request.remote_addr, N_("Too many joins from this network."))
-        me, token = sessions.join(session, data)
+        me, token = domain.join(session, data)
     except DomainError as error:
         return render_phone(session, None, error=_(error.message), status=error.status)
     response = redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
@@ -110,16 +100,16 @@ def join(code):
 
 @participant.post("/j/<code>/table")
 def choose_table(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     me = current_participant(session)
-    sessions.update_participant(session, me, {"table_id": request.form.get("table_id") or None})
+    domain.update_participant(session, me, {"table_id": request.form.get("table_id") or None})
     return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
 
 
 @participant.post("/j/<code>/post")
 def post(code):
     """The no-JavaScript post: the client id comes from a hidden field the server made."""
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     g.session_language = session.language
     me = current_participant(session)
     form = request.form
@@ -133,7 +123,7 @@ def post(code):
         "anonymous": form.get("anonymous") == "on",
     }
     try:
-        sessions.post_insight(session, me, data)
+        domain.post_insight(session, me, data)
     except DomainError as error:
         return render_phone(session, me, error=_(error.message), draft=data, status=error.status)
     return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
@@ -141,11 +131,11 @@ def post(code):
 
 @participant.post("/j/<code>/vote/<int:insight_id>")
 def vote(code, insight_id):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     g.session_language = session.language
     me = current_participant(session)
     try:
-        sessions.vote(session, me, insight_id)
+        domain.vote(session, me, insight_id)
     except DomainError as error:
         return render_phone(session, me, error=_(error.message), status=error.status)
     return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))

@@ -2,24 +2,11 @@
 
 from flask import Blueprint, Response, g, render_template
 from flask_babel import get_locale
-from sqlalchemy import select
 
-from .. import links, payloads, qr, sessions, tags
-from ..extensions import db
+from .. import domain, links, payloads, qr, tags
 from ..hyphenate import soft_hyphens
-from ..models import Insight
 
 wall = Blueprint("wall", __name__)
-
-
-def visible_insights(session) -> list[Insight]:
-    """Newest first, pinned first: the order of a wall column."""
-    return db.session.scalars(
-        select(Insight)
-        .where(Insight.session_id == session.id, Insight.status == "visible")
-        .where(Insight.withheld.is_(False))
-        .order_by(Insight.pinned.desc(), Insight.created_at.desc(), Insight.id.desc())
-    ).all()
 
 
 def screen_context(session) -> dict:
@@ -28,7 +15,7 @@ def screen_context(session) -> dict:
     tag_set = tags.for_session(session)
     return {
         "session": session,
-        "state": payloads.session_payload(session, sessions.counts(session)),
+        "state": payloads.session_payload(session, domain.counts(session)),
         "kinds": tag_set.labels("kinds", language),
         "perspectives": tag_set.labels("perspectives", language),
         "phases": tag_set.labels("phases", language),
@@ -39,10 +26,10 @@ def screen_context(session) -> dict:
 
 @wall.get("/w/<code>")
 def show(code):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     g.session_language = session.language
-    insights = visible_insights(session)
-    spotlight = sessions.spotlight_insight(session)
+    insights = domain.visible_insights(session)
+    spotlight = domain.spotlight_insight(session)
     context = screen_context(session)
     language = str(get_locale())
     context["perspectives"] = [  # long names break between syllables on the wall
@@ -64,12 +51,12 @@ def qr_response(url: str, fmt: str) -> Response:
 
 @wall.get("/qr/<code>.<any(svg, png):fmt>")
 def session_qr(code, fmt):
-    session = sessions.get_session(code)
+    session = domain.get_session(code)
     return qr_response(links.join_url(session.code), fmt)
 
 
 @wall.get("/qr/<code>/<int:table_id>.<any(svg, png):fmt>")
 def table_qr(code, table_id, fmt):
-    session = sessions.get_session(code)
-    table = sessions.get_table(session, table_id)
+    session = domain.get_session(code)
+    table = domain.get_table(session, table_id)
     return qr_response(links.join_url(session.code, table.id), fmt)

@@ -7,11 +7,13 @@ from flask import g, request
 from flask_babel import force_locale, gettext
 from flask_socketio import ConnectionRefusedError, disconnect, emit, join_room
 
-from . import broadcast, inputs, payloads, ratelimit, sessions, socketguard
-from .errors import N_, DomainError, Forbidden, NotFound, RateLimited
-from .extensions import db, socketio
-from .ratelimit import socket_events, socket_strikes
-from .security import normalise_join_code
+from .. import domain, inputs, payloads, ratelimit, socketguard
+from ..catalogues import select_locale
+from ..errors import N_, DomainError, Forbidden, NotFound, RateLimited
+from ..extensions import db, socketio
+from ..ratelimit import socket_events, socket_strikes
+from ..security import normalise_join_code
+from . import rooms
 
 logger = logging.getLogger(__name__)
 INTERNAL = "Something went wrong on our side."
@@ -41,7 +43,7 @@ def connected_phones(session_id: int) -> int:
 
 
 def authenticate(auth) -> tuple:
-    """Check the connect auth of DESIGN.md section 4; return the session and the viewer."""
+    """Check the connect auth {session, role, token, table}; return the session and the viewer."""
     if not isinstance(auth, dict) or not isinstance(auth.get("session"), str):
         raise Forbidden("Connect with auth = {session, role, token}.", code="bad_auth")
     inputs.check_value(auth)  # a lone surrogate would fail later, in the database or a hash
@@ -50,7 +52,7 @@ def authenticate(auth) -> tuple:
     code = normalise_join_code(auth["session"])
     ratelimit.code_guessing.check(address, code)
     try:
-        session = sessions.get_session(code)
+        session = domain.get_session(code)
     except NotFound:
         ratelimit.code_guessing.missed(address)
         raise
@@ -60,16 +62,16 @@ def authenticate(auth) -> tuple:
     if role == "wall":
         return session, payloads.WALL
     if role == "facilitator":
-        sessions.check_facilitator(session, token if isinstance(token, str) else None)
+        domain.check_facilitator(session, token if isinstance(token, str) else None)
         return session, payloads.FACILITATOR
     if role == "host":  # a table host's page: that table's visible insights, with its host link
-        table = sessions.table_for_host(
+        table = domain.table_for_host(
             session, auth.get("table"), token if isinstance(token, str) else None
         )
         return session, payloads.Viewer("host", None, table.id)
     if role == "participant":
         token = token if isinstance(token, str) else request.cookies.get(f"p_{session.code}")
-        participant = sessions.participant_for(session, token)
+        participant = domain.participant_for(session, token)
         viewer = payloads.Viewer("participant", participant.id, participant.table_id)
         return session, viewer
     raise Forbidden("Role must be wall, participant, facilitator or host.", code="bad_role")
@@ -86,23 +88,23 @@ def on_connect(auth=None):
         db.session.remove()
         raise ConnectionRefusedError(error.as_dict()) from None
     try:
-        for room in broadcast.rooms_for(session.id, viewer):
+        for room in rooms.rooms_for(session.id, viewer):
             join_room(room)
         connections[request.sid] = (session.id, viewer)
         guard_admits(viewer, session)
         if viewer.participant_id:
             participant_sockets[viewer.participant_id].add(request.sid)
             phones_per_session[session.id] += 1
-        # The first state, before any live event (DESIGN.md section 10).
-        emit(broadcast.SESSION_UPDATE, payloads.session_payload(session, sessions.counts(session)))
-        emit(broadcast.ROUND_UPDATE, payloads.round_payload(session))
-        spotlight = sessions.spotlight_insight(session)
+        # The first state, before any live event: a screen never applies a change to nothing.
+        emit(rooms.SESSION_UPDATE, payloads.session_payload(session, domain.counts(session)))
+        emit(rooms.ROUND_UPDATE, payloads.round_payload(session))
+        spotlight = domain.spotlight_insight(session)
         emit(
-            broadcast.SPOTLIGHT,
+            rooms.SPOTLIGHT,
             {"insight": payloads.insight_payload(session, spotlight) if spotlight else None},
         )
         if viewer.role == "facilitator":  # a reloaded console counts the phones at once, not 0
-            emit(broadcast.PRESENCE, {"phones": connected_phones(session.id)})
+            emit(rooms.PRESENCE, {"phones": connected_phones(session.id)})
     finally:
         db.session.remove()
     if viewer.role == "participant":
@@ -138,9 +140,9 @@ def guard_admits(viewer, session) -> None:
 
 def presence_changed(session_id: int) -> None:
     socketio.emit(
-        broadcast.PRESENCE,
+        rooms.PRESENCE,
         {"phones": connected_phones(session_id)},
-        to=broadcast.facilitator_room(session_id),
+        to=rooms.facilitator_room(session_id),
     )
 
 
@@ -159,7 +161,7 @@ def handler(event: str):
                 if viewer.is_facilitator and not still_facilitator(session_id):
                     disconnect()
                     raise Forbidden("The facilitator key was changed.", code="key_revoked")
-                session = db.session.get(sessions.Session, session_id)
+                session = domain.queries.session_by_id(session_id)
                 inputs.check_value(data)  # lone surrogates, absurd nesting: an error ack
                 return function(session, viewer, data if isinstance(data, dict) else {})
             except DomainError as error:
@@ -190,9 +192,7 @@ def handler(event: str):
 def in_phone_language(message: str, session_id: int) -> str:
     """A phone shows its error acks to a person: in the language of its page, chosen by the same
     rule as the page (`select_locale`). Walls, consoles and tools keep the English text of the API."""
-    from . import select_locale
-
-    session = db.session.get(sessions.Session, session_id)
+    session = domain.queries.session_by_id(session_id)
     g.session_language = session.language if session else None
     with force_locale(select_locale()):
         return gettext(message)
@@ -205,7 +205,7 @@ def still_facilitator(session_id: int) -> bool:
     the message queue), so a socket on another process that still holds the old key loses its
     rights there too and is disconnected at its next event.
     """
-    return broadcast.facilitator_room(session_id) in socketio.server.rooms(request.sid)
+    return rooms.facilitator_room(session_id) in socketio.server.rooms(request.sid)
 
 
 def event_budget_key(viewer) -> tuple:
@@ -226,38 +226,38 @@ def event_budget_key(viewer) -> tuple:
 def participant_of(session, viewer):
     if viewer.role != "participant":
         raise Forbidden("Only participants can do this.", code="participants_only")
-    return db.session.get(sessions.Participant, viewer.participant_id)
+    return domain.queries.participant_by_id(viewer.participant_id)
 
 
-@handler(broadcast.INSIGHT_POST)
+@handler(rooms.INSIGHT_POST)
 def on_insight_post(session, viewer, data):
     participant = participant_of(session, viewer)
-    insight, _created = sessions.post_insight(session, participant, data)
+    insight, _created = domain.post_insight(session, participant, data)
     return {"ok": True, "insight": payloads.payload_for(session, insight, viewer)}
 
 
-@handler(broadcast.INSIGHT_VOTE)
+@handler(rooms.INSIGHT_VOTE)
 def on_insight_vote(session, viewer, data):
     participant = participant_of(session, viewer)
-    votes, voted = sessions.vote(session, participant, data.get("insight_id"))
+    votes, voted = domain.vote(session, participant, data.get("insight_id"))
     return {"ok": True, "votes": votes, "voted": voted}
 
 
-@handler(broadcast.RESYNC)
+@handler(rooms.RESYNC)
 def on_resync(session, viewer, data):
-    if viewer.is_facilitator and broadcast.facilitator_room(
-        session.id
-    ) not in socketio.server.rooms(request.sid):
+    if viewer.is_facilitator and rooms.facilitator_room(session.id) not in socketio.server.rooms(
+        request.sid
+    ):
         viewer = payloads.WALL  # the key was rotated: this socket keeps only what a wall sees
     ratelimit.resyncs.check(event_budget_key(viewer), "Too many resyncs; wait a moment.")
     if viewer.role == "participant":
-        participant = db.session.get(sessions.Participant, viewer.participant_id)
+        participant = domain.queries.participant_by_id(viewer.participant_id)
         viewer = payloads.Viewer("participant", participant.id, participant.table_id)
     # `seq`: the session's change counter read before the query. Seqs are taken under the session
     # row's lock, so every change up to it is committed and in the answer: the client may resync
     # from there next time, even if some live events of earlier changes never reached it.
     confirmed = session.seq
     return {
-        "insights": sessions.insights_since(session, data.get("since", 0), viewer),
+        "insights": domain.insights_since(session, data.get("since", 0), viewer),
         "seq": confirmed,
     }

@@ -1,0 +1,84 @@
+"""What a domain operation changed, handed after its commit to whoever subscribed (the publisher).
+
+The domain knows nothing of Socket.IO: it commits, then reports its changes in order.
+`create_app` subscribes the realtime publisher, which turns them into events for the rooms.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..extensions import db
+from ..models import Insight, Participant, Session
+
+
+@dataclass(frozen=True)
+class OfSession:
+    """A change that concerns one session as a whole."""
+
+    session: Session
+
+
+@dataclass(frozen=True)
+class InsightChanged(OfSession):
+    """An insight was posted or changed; `was_public=None` means it is new."""
+
+    insight: Insight
+    was_public: bool | None
+
+
+class SessionChanged(OfSession):
+    """Title, state, settings, tables or tag set: everyone gets the whole session again."""
+
+
+class CountsChanged(OfSession):
+    """Only the counts moved (silent mode shows counts, not texts)."""
+
+
+class RoundChanged(OfSession):
+    """A round started, or its timer changed or stopped."""
+
+
+class FacilitatorKeyRotated(OfSession):
+    """The old key and every console and host link made with it stop working."""
+
+
+@dataclass(frozen=True)
+class SpotlightChanged(OfSession):
+    insight: Insight | None
+
+
+@dataclass(frozen=True)
+class ParticipantMoved:
+    participant: Participant
+    old_table_id: int | None
+
+
+Change = (
+    InsightChanged
+    | SessionChanged
+    | CountsChanged
+    | RoundChanged
+    | SpotlightChanged
+    | ParticipantMoved
+    | FacilitatorKeyRotated
+)
+subscribers: list[Callable[[Change], None]] = []
+
+
+def subscribe(subscriber: Callable[[Change], None]) -> None:
+    """Hand every change to `subscriber` from now on (once, however many apps are created)."""
+    if subscriber not in subscribers:
+        subscribers.append(subscriber)
+
+
+def publish(*changes: Change) -> None:
+    """Report changes that are committed already, in the order they were made."""
+    for change in changes:
+        for subscriber in subscribers:
+            subscriber(change)
+
+
+def commit(*changes: Change) -> None:
+    """Commit, then report: a wall never shows what the database does not hold."""
+    db.session.commit()
+    publish(*changes)

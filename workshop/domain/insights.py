@@ -1,0 +1,179 @@
+"""Posting an insight (once per client id) and recognising one ("herkenbaar")."""
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import ratelimit, tags
+from ..errors import N_, BadRequest, Conflict, Invalid, NotFound
+from ..extensions import db
+from ..models import Insight, InsightStatus, Participant, Session, Vote
+from . import changes
+from .fields import bool_field, id_field, is_row_id, tag_field, text_field
+from .sessions import next_seq, require_open
+from .tables import get_table
+
+# Client ids that already paid their rate-limit token in this process, per session and participant.
+# Retries of one post that race each other (socket and HTTP at once, on PostgreSQL truly in
+# parallel) all arrive before it is stored; they are one post and cost one token (retries are
+# free). Keyed by whose post it is: a client id alone would let anyone post for free by reusing
+# the ids of another session's public insights.
+charged_client_ids: dict[tuple[int, int, str], None] = {}
+CHARGED_CLIENT_IDS_KEPT = 50_000
+
+
+def get_insight(session: Session, insight_id) -> Insight:
+    insight = db.session.get(Insight, insight_id) if is_row_id(insight_id) else None
+    if insight is None or insight.session_id != session.id:
+        raise NotFound("No such insight in this session.", code="insight_not_found")
+    return insight
+
+
+def valid_client_id(data: dict) -> str:
+    client_id = data.get("client_id")
+    if client_id is None:
+        raise BadRequest("Field 'client_id' is required.", field="client_id")
+    if (
+        not isinstance(client_id, str)
+        or not 8 <= len(client_id) <= 64
+        or not all(c.isascii() and (c.isalnum() or c in "-_") for c in client_id)
+    ):
+        raise Invalid(
+            "Field 'client_id' must be 8-64 letters, digits, '-' or '_' (a UUID).",
+            field="client_id",
+        )
+    return client_id
+
+
+def post_insight(session: Session, participant: Participant, data: dict) -> tuple[Insight, bool]:
+    """Store an insight once per client id; return it and whether this call created it."""
+    if not isinstance(data, dict):
+        raise BadRequest("The insight must be a JSON object.")
+    client_id = valid_client_id(data)
+    existing = find_by_client_id(session, client_id)
+    if existing is not None:
+        return stored_retry(existing, participant), False
+    require_open(session)
+    charged = (session.id, participant.id, client_id)
+    if charged not in charged_client_ids:
+        ratelimit.spend_action(participant, N_("Slow down a little: too many posts at once."))
+        remember_charged(charged)
+
+    active = session.setting("tag_sets")
+    table = get_table(session, id_field(data, "table_id"))
+    text = text_field(data, "text", max_length=session.setting("max_length"))
+    kind = tag_field(data, "kind", "kinds", session) if "kinds" in active else None
+    phase = tag_field(data, "phase", "phases", session) if "phases" in active else None
+    known_perspectives = tags.for_session(session).keys("perspectives")
+    perspectives = data.get("perspectives") or []
+    if not isinstance(perspectives, list) or any(p not in known_perspectives for p in perspectives):
+        raise Invalid(
+            "Field 'perspectives' must be a list of known perspectives.",
+            field="perspectives",
+            allowed=known_perspectives,
+        )
+    if "perspectives" not in active:
+        perspectives = []
+    anonymous = bool_field(data, "anonymous") or not participant.name
+    if anonymous and not session.setting("anonymous_allowed"):
+        raise Invalid(
+            N_("This session asks for your name with each insight."), code="name_required"
+        )
+
+    insight = Insight(
+        session_id=session.id,
+        table_id=table.id,
+        participant_id=participant.id,
+        client_id=client_id,
+        text=text,
+        kind=kind,
+        perspectives=sorted(set(perspectives), key=known_perspectives.index),
+        phase=phase,
+        anonymous=anonymous,
+        status=InsightStatus.PENDING if session.setting("premoderation") else InsightStatus.VISIBLE,
+        withheld=bool(session.setting("silent")),
+        round=session.round_number,
+        seq=next_seq(session),
+    )
+    db.session.add(insight)
+    try:
+        commit_keeping_loaded()
+    except IntegrityError:
+        # The same client id raced in through another connection or process: answer the stored one.
+        db.session.rollback()
+        existing = find_by_client_id(session, client_id)
+        if existing is None:
+            raise
+        return stored_retry(existing, participant), False
+    made = [changes.InsightChanged(session, insight, was_public=None)]
+    if insight.withheld:  # silent mode: walls and phones see the counts move instead
+        made.append(changes.CountsChanged(session))
+    changes.publish(*made)
+    return insight, True
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the objects this event already holds.
+
+    The published change and the ack right after a post read the new insight, its author and the
+    session. A plain commit expires them all, and each was then reloaded with a SELECT of its
+    own: three per post, on the database connection every other post waits for (py-spy profile
+    of bench/versus.py, docs/BENCHMARKS.md). What they hold is what this event just wrote.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+def remember_charged(charged: tuple[int, int, str]) -> None:
+    charged_client_ids[charged] = None
+    if len(charged_client_ids) > CHARGED_CLIENT_IDS_KEPT:
+        for oldest in list(charged_client_ids)[: CHARGED_CLIENT_IDS_KEPT // 2]:
+            charged_client_ids.pop(oldest, None)
+
+
+def find_by_client_id(session: Session, client_id: str) -> Insight | None:
+    return db.session.scalar(select(Insight).filter_by(session_id=session.id, client_id=client_id))
+
+
+def stored_retry(insight: Insight, participant: Participant) -> Insight:
+    if insight.participant_id != participant.id:
+        raise Conflict("That client id belongs to another post.", code="client_id_taken")
+    return insight
+
+
+def vote(session: Session, participant: Participant, insight_id) -> tuple[int, bool]:
+    """Toggle "herkenbaar" for one participant on one insight."""
+    require_open(
+        session, N_("The session is paused; you can recognise insights when it continues.")
+    )
+    insight = get_insight(session, id_field({"insight_id": insight_id}, "insight_id"))
+    if not insight.public:
+        raise Conflict(N_("Only a visible insight can be recognised."), code="insight_not_visible")
+    if insight.participant_id == participant.id:
+        raise Conflict(N_("You cannot recognise your own insight."), code="own_insight")
+    ratelimit.spend_action(participant, N_("Slow down a little: too many votes at once."))
+    # Count with `votes = votes +/- 1` in the database and only for a row really added or
+    # removed, so concurrent clicks (other processes, other participants) never double-count.
+    removed = db.session.execute(
+        delete(Vote).where(Vote.insight_id == insight.id, Vote.participant_id == participant.id)
+    ).rowcount
+    if not removed:
+        db.session.add(Vote(insight_id=insight.id, participant_id=participant.id))
+    try:
+        db.session.flush()
+    except IntegrityError:  # a double tap raced itself: the first one counts
+        db.session.rollback()
+        db.session.refresh(insight)
+        return insight.votes, True
+    db.session.execute(
+        update(Insight)
+        .where(Insight.id == insight.id)
+        .values(votes=Insight.votes + (-1 if removed else 1), seq=next_seq(session))
+    )
+    db.session.commit()
+    db.session.refresh(insight)
+    changes.publish(changes.InsightChanged(session, insight, was_public=True))
+    return insight.votes, not removed

@@ -1,0 +1,114 @@
+"""The facilitator's hand on insights: approve, hide, pin, fix a typo, merge, spotlight, reveal."""
+
+from sqlalchemy import func, select
+
+from ..errors import BadRequest, Conflict, Invalid
+from ..extensions import db
+from ..models import Insight, InsightStatus, Session, Vote
+from . import changes
+from .fields import bool_field, id_field, text_field
+from .insights import get_insight
+from .sessions import next_seq
+
+
+def moderate(session: Session, insight_id, data: dict) -> Insight:
+    """Facilitator changes: status (approve, hide, restore), pin, or a typo fix."""
+    insight = get_insight(session, insight_id)
+    was_public = insight.public
+    if insight.merged_into_id and data.get("status") == InsightStatus.VISIBLE:
+        raise Conflict(
+            "This insight was merged into another one; it cannot be shown again.",
+            code="insight_merged",
+            merged_into=insight.merged_into_id,
+        )
+    if "status" in data:
+        if data["status"] not in (InsightStatus.VISIBLE, InsightStatus.HIDDEN):
+            raise Invalid("Status must be 'visible' or 'hidden'.", field="status")
+        insight.status = data["status"]
+    pinned = bool_field(data, "pinned")
+    if pinned is not None:
+        insight.pinned = pinned
+    if "text" in data:
+        text = text_field(data, "text", max_length=session.setting("max_length"))
+        if text != insight.text:
+            insight.original_text = insight.original_text or insight.text
+            insight.text = text
+    if not (set(data) & {"status", "pinned", "text"}):
+        raise BadRequest("Nothing to change: send status, pinned or text.")
+    insight.seq = next_seq(session)
+    made = [changes.InsightChanged(session, insight, was_public=was_public)]
+    if session.spotlight_insight_id == insight.id and not insight.public:
+        session.spotlight_insight_id = None
+        made.insert(0, changes.SpotlightChanged(session, None))
+    changes.commit(*made)
+    return insight
+
+
+def merge_insights(session: Session, insight_id, data: dict) -> tuple[Insight, Insight]:
+    """Fold a duplicate into the insight that is kept; return (merged, kept).
+
+    The duplicate is hidden and points to the kept one; its "herkenbaar" votes move over, counted
+    once per participant (and never for the kept one's own author).
+    """
+    if not isinstance(data, dict):
+        raise BadRequest('Send {"into": <id of the insight to keep>}.')
+    merged = get_insight(session, insight_id)
+    kept = get_insight(session, id_field(data, "into"))
+    if kept.id == merged.id:
+        raise Conflict("An insight cannot be merged into itself.", code="merge_into_self")
+    if merged.merged_into_id:
+        raise Conflict(
+            "This insight was already merged.", code="already_merged", into=merged.merged_into_id
+        )
+    if kept.merged_into_id or kept.status == InsightStatus.HIDDEN:
+        raise Conflict(
+            "Keep an insight that is visible or waiting, not a hidden or merged one.",
+            code="insight_not_visible",
+        )
+    merged_was_public, kept_was_public = merged.public, kept.public
+    voters = set(db.session.scalars(select(Vote.participant_id).filter_by(insight_id=merged.id)))
+    already = set(db.session.scalars(select(Vote.participant_id).filter_by(insight_id=kept.id)))
+    db.session.execute(Vote.__table__.delete().where(Vote.__table__.c.insight_id == merged.id))
+    for participant_id in sorted(voters - already - {kept.participant_id}):
+        db.session.add(Vote(insight_id=kept.id, participant_id=participant_id))
+    db.session.flush()
+    kept.votes = db.session.scalar(
+        select(func.count()).select_from(Vote).filter_by(insight_id=kept.id)
+    )
+    merged.votes = 0
+    merged.status = InsightStatus.HIDDEN
+    merged.pinned = False
+    merged.merged_into_id = kept.id
+    merged.seq = next_seq(session)
+    kept.seq = next_seq(session)
+    made = [
+        changes.InsightChanged(session, merged, was_public=merged_was_public),
+        changes.InsightChanged(session, kept, was_public=kept_was_public),
+    ]
+    if session.spotlight_insight_id == merged.id:
+        session.spotlight_insight_id = None
+        made.insert(0, changes.SpotlightChanged(session, None))
+    changes.commit(*made)
+    return merged, kept
+
+
+def set_spotlight(session: Session, insight_id: int | None) -> Insight | None:
+    insight = None
+    if insight_id is not None:
+        insight = get_insight(session, insight_id)
+        if not insight.public:
+            raise Conflict("Only a visible insight can be spotlighted.", code="insight_not_visible")
+    session.spotlight_insight_id = insight.id if insight else None
+    changes.commit(changes.SpotlightChanged(session, insight))
+    return insight
+
+
+def reveal_withheld(session: Session) -> None:
+    """End silent writing: every withheld insight becomes visible, each with a new seq."""
+    withheld = db.session.scalars(
+        select(Insight).filter_by(session_id=session.id, withheld=True).order_by(Insight.id)
+    ).all()
+    for insight in withheld:
+        insight.withheld = False
+        insight.seq = next_seq(session)
+    changes.commit(*(changes.InsightChanged(session, i, was_public=False) for i in withheld))
