@@ -44,6 +44,7 @@ from benchlib import (  # noqa: E402
     stop_on_sigterm,
     write_result,
 )
+from steady_load import timeline  # noqa: E402
 
 TARGETS = {"p95_ms": 100, "p99_ms": 250, "memory_growth_mb": 20}
 ROUND_EVERY = 120.0  # seconds between rounds, per session
@@ -322,7 +323,7 @@ async def run(
     client_loop = loop_lag.stop()
 
     # Walls: every acknowledged post of their session once; phones: every one at their table.
-    latency, by_process = [], defaultdict(list)
+    latency, latency_at, by_process = [], [], defaultdict(list)
     wall_lost = wall_dup = phone_lost = phone_dup = dropped = 0
     phone_latency = []
     for room in rooms:
@@ -335,6 +336,7 @@ async def run(
                 if cid in sent:
                     ms = (t - sent[cid][0]) * 1000
                     latency.append(ms)
+                    latency_at.append((sent[cid][0], t))
                     crossing = "same" if sent[cid][3] == urls.index(wall.url) else "crossing"
                     by_process[f"wall on process {urls.index(wall.url)}"].append(ms)
                     by_process[f"{crossing} process"].append(ms)
@@ -372,6 +374,7 @@ async def run(
         "answers": {kind: dict(counts) for kind, counts in answers.items()},
         "measured_seconds": round(measured_s, 1),
         "wall_latency_ms": wall_stats,
+        "wall_latency_per_second": timeline(latency_at, start),
         "wall_latency_by_process_ms": {k: percentiles(v) for k, v in sorted(by_process.items())},
         "wall_lost": wall_lost,
         "wall_duplicated": wall_dup,
@@ -439,6 +442,9 @@ def summary(result: dict) -> str:
         "  answers: " + "; ".join(f"{k} {dict(v)}" for k, v in sorted(result["answers"].items())),
         f"  post-to-wall ms: p50 {w.get('p50')}  p95 {w.get('p95')}  p99 {w.get('p99')}  "
         f"max {w.get('max')}  ({w.get('count')} deliveries)",
+        f"  seconds with post-to-wall p95 <= 100 ms: "
+        f"{sum(row[2] <= 100 for row in result['wall_latency_per_second'])} of "
+        f"{len(result['wall_latency_per_second'])}",
         f"  post-to-phone ms: p50 {p.get('p50')}  p95 {p.get('p95')}  p99 {p.get('p99')}",
         f"  lost: walls {result['wall_lost']}, phones {result['phone_lost']};  duplicated: "
         f"walls {result['wall_duplicated']}, phones {result['phone_duplicated']}",
