@@ -195,9 +195,15 @@ async def run(
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         for s in range(sessions):
             rooms.append(Room(s, await create_session(http, urls[s % P], tables)))
-        seats = await asyncio.gather(
-            *(join_many(http, urls[r.index % P], r.code, r.table_ids, phones) for r in rooms)
-        )
+        # P sessions join at a time (20 joins in flight each): about 20 per process.
+        seats = []
+        for first in range(0, sessions, P):
+            seats += await asyncio.gather(
+                *(
+                    join_many(http, urls[r.index % P], r.code, r.table_ids, phones)
+                    for r in rooms[first : first + P]
+                )
+            )
     joined_s = time.monotonic() - t0
 
     # Phone n of session s talks to process (s + n) mod P, the session's walls to the processes
@@ -500,6 +506,13 @@ def bounded(args) -> None:
         raise SystemExit("keep it bounded: 1-8 walls per session")
 
 
+def print_errors(server) -> None:
+    """A failed run: show the end of the server's log before it goes with the workdir."""
+    log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
+    start = max(log.rfind("Traceback"), len(log) - 3000)
+    print(f"--- {server.url}, end of its log:\n{log[start : start + 4000]}", file=sys.stderr)
+
+
 def quiet() -> None:
     logging.getLogger("aiohttp").setLevel(logging.CRITICAL)
 
@@ -529,6 +542,10 @@ def main():
                     args.warmup,
                 )
             )
+        except BaseException:
+            if server:
+                print_errors(server)
+            raise
         finally:
             if server:
                 server.stop()

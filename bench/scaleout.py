@@ -35,7 +35,7 @@ from benchlib import (  # noqa: E402
     stop_on_sigterm,
     write_result,
 )
-from conference import arguments, bounded, quiet, run, summary  # noqa: E402
+from conference import arguments, bounded, print_errors, quiet, run, summary  # noqa: E402
 
 
 def test_services() -> dict:
@@ -92,11 +92,12 @@ def main():
     servers = []
     try:
         with tempfile.TemporaryDirectory(prefix="aantafel-bench-") as workdir:
-            first = Server(Path(workdir), database_url, env).start()
-            servers.append(first)
+            servers.append(Server(Path(workdir), database_url, env))  # stopped even if
+            servers[0].start()  # interrupted while starting
             for _ in range(args.processes - 1):
                 later = Server(Path(workdir), database_url, {**env, "MIGRATE_ON_START": "0"})
-                servers.append(later.start())
+                servers.append(later)
+                later.start()
             pids = [pid for server in servers for pid in server.pids()]
             result = asyncio.run(
                 run(
@@ -113,6 +114,10 @@ def main():
                     args.warmup,
                 )
             )
+    except BaseException:
+        for server in servers:
+            print_errors(server)
+        raise
     finally:
         for server in servers:
             server.stop()

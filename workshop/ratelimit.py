@@ -52,7 +52,14 @@ class Storage:
             if not isinstance(self.storage, MemoryStorage):
                 self.use(MemoryStorage())
             return
-        storage = RedisStorage(redis_url, key_prefix=prefix, wrap_exceptions=True)
+        # Short timeouts: a Redis that stopped answering costs a post half a second, not minutes.
+        storage = RedisStorage(
+            redis_url,
+            key_prefix=prefix,
+            wrap_exceptions=True,
+            socket_timeout=0.5,
+            socket_connect_timeout=0.5,
+        )
         self.redis = storage.storage
         self.use(storage)
 
@@ -93,8 +100,8 @@ class Budget:
             if store.limiter.hit(self.item, str(key)):
                 return 0.0
             return self._wait(key)
-        except StorageError:
-            log.exception("rate-limit storage unreachable: %s allowed", self.name)
+        except StorageError as error:
+            log.error("rate-limit storage unreachable, %s allowed: %s", self.name, error)
             return 0.0
 
     def _wait(self, key) -> float:
@@ -105,16 +112,16 @@ class Budget:
         """The actions `key` has left now (a full burst for a key never seen)."""
         try:
             return float(store.limiter.get_window_stats(self.item, str(key)).remaining)
-        except StorageError:
-            log.exception("rate-limit storage unreachable: %s", self.name)
+        except StorageError as error:
+            log.error("rate-limit storage unreachable, %s: %s", self.name, error)
             return float(self.burst)
 
     def wait(self, key) -> float:
         """Seconds until `key` has an action again (0: it has one now), without spending it."""
         try:
             return 0.0 if store.limiter.test(self.item, str(key)) else self._wait(key)
-        except StorageError:
-            log.exception("rate-limit storage unreachable: %s allowed", self.name)
+        except StorageError as error:
+            log.error("rate-limit storage unreachable, %s allowed: %s", self.name, error)
             return 0.0
 
     def check(self, key, message: str) -> None:
@@ -126,7 +133,7 @@ class Budget:
         store.limiter.clear(self.item, str(key))
 
     def reset(self) -> None:
-        """Forget every key of this budget (tests, and `flask` maintenance)."""
+        """Forget every key of this budget (tests)."""
         start = f"{self.name}/"
         if store.redis is not None:
             keys = list(store.redis.scan_iter(match=f"{store.prefix}:{start}*", count=1000))
@@ -233,8 +240,8 @@ class CodeGuessing:
             return False
         try:
             known = store.redis.zscore(self._shared_key(address), code) is not None
-        except Exception:  # noqa: BLE001 (an unreachable Redis must not lock a room out)
-            log.exception("rate-limit storage unreachable: %s", self.name)
+        except Exception as error:  # noqa: BLE001 (an unreachable Redis must not lock a room out)
+            log.error("rate-limit storage unreachable, %s: %s", self.name, error)
             return True
         if known:
             self._remember(address, code)
@@ -256,8 +263,8 @@ class CodeGuessing:
                     shared.zremrangebyrank(key, 0, -self.codes_per_address - 1)
                     shared.expire(key, 86400)
                     shared.execute()
-            except Exception:  # noqa: BLE001
-                log.exception("rate-limit storage unreachable: %s", self.name)
+            except Exception as error:  # noqa: BLE001
+                log.error("rate-limit storage unreachable, %s: %s", self.name, error)
 
     def _remember(self, address: str, code: str) -> bool:
         """Note `code` as known to `address` here; True if it was new to this process."""
