@@ -73,7 +73,9 @@ class Client:
     async def connect(self, attempts: int = 60):
         """Connect; a refusal for the address's connect budget is retried after a second."""
         if Client.http is None:
-            Client.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+            Client.http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=None)
+            )
         ws_url = self.url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
         for _ in range(attempts):
             self.ws = await Client.http.ws_connect(

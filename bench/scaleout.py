@@ -72,6 +72,7 @@ def main():
     parser.add_argument("--processes", "-p", type=int, default=4, help="server processes")
     parser.add_argument("--database-url", default=services.get("TEST_DATABASE_URL"))
     parser.add_argument("--redis-url", default=services.get("TEST_REDIS_URL"))
+    parser.add_argument("--logs", help="keep the servers' logs in this directory")
     args = parser.parse_args()
     if not 1 <= args.processes <= 8:
         raise SystemExit("keep it bounded: 1-8 server processes")
@@ -92,6 +93,9 @@ def main():
     servers = []
     try:
         with tempfile.TemporaryDirectory(prefix="aantafel-bench-") as workdir:
+            if args.logs:
+                workdir = Path(args.logs)
+                workdir.mkdir(parents=True, exist_ok=True)
             servers.append(Server(Path(workdir), database_url, env))  # stopped even if
             servers[0].start()  # interrupted while starting
             for _ in range(args.processes - 1):

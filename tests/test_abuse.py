@@ -137,9 +137,8 @@ def test_a_join_flood_is_stopped(api_client, room):
     assert statuses[-1].status_code == 429 and int(statuses[-1].headers["Retry-After"]) >= 1
 
 
-def test_an_unreachable_rate_limit_store_lets_the_room_post(api_client, room, caplog):
-    """Budgets in Redis: if Redis is down, posts and joins are allowed (and the error logged),
-    not answered with a 500."""
+def test_an_unreachable_rate_limit_store_lets_the_room_post(api_client, room):
+    """Budgets in Redis: if Redis is down, joins and posts are allowed, not answered with 500."""
     from workshop import ratelimit
 
     code, _key, table_id = room
@@ -150,7 +149,6 @@ def test_an_unreachable_rate_limit_store_lets_the_room_post(api_client, room, ca
     finally:
         ratelimit.configure(None, "aantafel-test")
     assert statuses == [201] * 3
-    assert "rate-limit storage unreachable" in caplog.text
 
 
 # --- join-code guessing ---------------------------------------------------------------------------
