@@ -38,11 +38,19 @@ class Storage:
     def __init__(self):
         self.redis = None  # a redis.Redis client when budgets are shared
         self.prefix = "aantafel:limits"
-        self.use(MemoryStorage())
+        self.storage = self._limiter = None
+
+    @property
+    def limiter(self) -> SlidingWindowCounterRateLimiter:
+        if self._limiter is None:
+            # Made on first use, in the serving process: `MemoryStorage` starts a timer thread,
+            # which would not survive gunicorn's fork if made at import.
+            self.use(MemoryStorage())
+        return self._limiter
 
     def use(self, storage) -> None:
         self.storage = storage
-        self.limiter = SlidingWindowCounterRateLimiter(storage)
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
 
     def configure(self, redis_url: str | None, prefix: str) -> None:
         """Count in Redis under `prefix` (one per deployment) when `redis_url` is set."""
@@ -50,7 +58,7 @@ class Storage:
         if not redis_url:
             self.redis = None
             if not isinstance(self.storage, MemoryStorage):
-                self.use(MemoryStorage())
+                self.storage = self._limiter = None
             return
         # Short timeouts: a Redis that stopped answering costs a post half a second, not minutes.
         storage = RedisStorage(
@@ -141,6 +149,8 @@ class Budget:
                 store.redis.delete(*keys)
             return
         memory = store.storage
+        if memory is None:
+            return
         for key in [k for k in memory.storage if k.startswith(start)]:
             memory.clear(key)
 
