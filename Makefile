@@ -45,7 +45,7 @@ test: services $(VENV)/.dev translations lint
 bench: services $(VENV)/.dev translations
 	$(BIN)/python bench/steady_load.py --phones 1000 --walls 2 --rate 20 --duration 60
 	$(BIN)/python bench/join_storm.py --phones 500 --seconds 10
-	$(BIN)/python bench/scaleout.py --processes 4 --phones 3000 --walls 4 --rate 20 --duration 60
+	$(BIN)/python bench/scaleout.py --processes 4 --sessions 40 --phones 100 --rate 20 --duration 60
 
 clean:
 	rm -rf $(VENV) .test-services.env

@@ -317,15 +317,19 @@ async def join_many(http, url: str, code: str, table_ids: list[int], count: int)
         table_id = table_ids[n % len(table_ids)]
         async with limit:
             for _ in range(20):
-                async with http.post(
-                    f"{url}/api/v1/sessions/{code}/participants",
-                    json={"table_id": table_id, "name": f"Deelnemer {n}"},
-                ) as response:
-                    if response.status == 429:  # the per-address budget; wait as told
-                        await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
-                        continue
-                    assert response.status == 201, await response.text()
-                    return {"token": (await response.json())["token"], "table_id": table_id}
+                try:
+                    async with http.post(
+                        f"{url}/api/v1/sessions/{code}/participants",
+                        json={"table_id": table_id, "name": f"Deelnemer {n}"},
+                    ) as response:
+                        if response.status == 429:  # the per-address budget; wait as told
+                            await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+                            continue
+                        assert response.status == 201, await response.text()
+                        return {"token": (await response.json())["token"], "table_id": table_id}
+                except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError):
+                    # A kept-alive connection the server closed while this join waited out a 429.
+                    await asyncio.sleep(0.2)
             raise RuntimeError("join kept being rate limited")
 
     return await asyncio.gather(*(one(n) for n in range(count)))

@@ -21,6 +21,16 @@ def line(path: Path) -> str:
             f"cpu {server.get('cpu_percent')}% mem {server.get('memory_peak_mb')}MB"
         )
     c, w = r["config"], r["wall_latency_ms"]
+    if "sessions" in c:  # conference.py, and scaleout.py since it runs the conference
+        m = r.get("memory_timeline", {})
+        return (
+            f"{head} {c['sessions']} sessions x {c['phones_per_session']} phones "
+            f"x{c['processes']}: wall p50 {w.get('p50')} p95 {w.get('p95')} p99 {w.get('p99')} "
+            f"ms; lost {r['wall_lost']}+{r['phone_lost']} dropped "
+            f"{r['setup']['dropped_during_run']}; cpu {server.get('cpu_percent')}% mem "
+            f"{m.get('at_warmup_end_mb')}->{m.get('end_mb')}MB; client lag p99 "
+            f"{r['client']['client_loop_lag_ms'].get('p99')}"
+        )
     ok_seconds = sum(1 for row in r.get("wall_latency_per_second", []) if row[2] <= 100)
     seconds = len(r.get("wall_latency_per_second", []))
     return (

@@ -137,6 +137,20 @@ def test_a_join_flood_is_stopped(api_client, room):
     assert statuses[-1].status_code == 429 and int(statuses[-1].headers["Retry-After"]) >= 1
 
 
+def test_an_unreachable_rate_limit_store_lets_the_room_post(api_client, room):
+    """Budgets in Redis: if Redis is down, joins and posts are allowed, not answered with 500."""
+    from workshop import ratelimit
+
+    code, _key, table_id = room
+    ratelimit.configure("redis://127.0.0.1:1/0", "aantafel-test-down")  # nothing listens there
+    try:
+        phone = api_client.join(code, table_id)["token"]
+        statuses = [api_client.post(code, phone, table_id).status_code for _ in range(3)]
+    finally:
+        ratelimit.configure(None, "aantafel-test")
+    assert statuses == [201] * 3
+
+
 # --- join-code guessing ---------------------------------------------------------------------------
 
 

@@ -133,3 +133,63 @@ def test_seq_stays_unique_under_concurrent_posts_through_both(servers, session, 
         )
         delivered = [i["id"] for i in wall.received("insight:new") if i["id"] in ids]
         assert len(delivered) == 40, "a wall got an insight twice"
+
+
+# --- rate-limit budgets shared through Redis ------------------------------------------------------
+
+
+def test_a_participants_budget_spent_on_one_process_is_spent_on_the_other(
+    servers, session, connect
+):
+    """DESIGN section 10's burst of 30 is one budget, not one per process."""
+    a, b = servers
+    created, tables = session
+    code, table_id = created["code"], tables[0]["id"]
+    phone = Api(a.url).join(code, table_id)
+    statuses = [Api(a.url).post(code, phone["token"], table_id).status_code for _ in range(20)]
+    statuses += [Api(b.url).post(code, phone["token"], table_id).status_code for _ in range(10)]
+    assert statuses == [201] * 30
+    refused = Api(b.url).post(code, phone["token"], table_id)
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert Api(a.url).post(code, phone["token"], table_id).status_code == 429
+    ack = connect(b, code, "participant", phone["token"]).call("insight:post", body(table_id))
+    assert ack["ok"] is False and ack["error"]["code"] == "rate_limited", ack
+    # A neighbour's budget is its own, on either process.
+    neighbour = Api(b.url).join(code, table_id)
+    assert Api(a.url).post(code, neighbour["token"], table_id).status_code == 201
+
+
+@pytest.fixture
+def guessing_budget(servers):
+    """The test spends the loopback address's guess budget: give it back for the other tests."""
+    import redis
+
+    yield
+    shared = redis.Redis.from_url(TEST_REDIS_URL)
+    prefix = servers[0].env["SOCKETIO_CHANNEL"] + ":limits:"
+    for name in ("code-guessing-misses/*", "code-guessing-known/*"):
+        keys = list(shared.scan_iter(match=prefix + name))
+        if keys:
+            shared.delete(*keys)
+
+
+def test_code_guesses_on_one_process_throttle_the_other_known_codes_still_work(
+    servers, session, guessing_budget
+):
+    a, b = servers
+    created, _ = session
+    known = created["code"]
+    assert Api(a.url).call("GET", f"/sessions/{known}").status_code == 200
+    unused = Api(a.url).create_session(title="Nog niemand", state="draft")["code"]
+    misses = [
+        Api((a, b)[n % 2].url).call("GET", f"/sessions/QQQ{n:03d}".replace("0", "Z"))
+        for n in range(120)
+    ]
+    assert [r.status_code for r in misses] == [404] * 120
+    throttled = Api(b.url).call("GET", "/sessions/QQQQQQ")
+    assert throttled.status_code == 429, throttled.text
+    assert throttled.json()["error"]["code"] == "too_many_unknown_codes"
+    assert Api(b.url).call("GET", f"/sessions/{unused}").status_code == 429
+    # The code this address used on process A keeps working on process B.
+    assert Api(b.url).call("GET", f"/sessions/{known}").status_code == 200

@@ -71,6 +71,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         ping_timeout=10,
     )
 
+    # Rate-limit budgets in Redis with the message queue: N processes share one budget.
+    ratelimit.configure(app.config["REDIS_URL"], app.config["SOCKETIO_CHANNEL"])
+
     from .socketguard import SocketGuard
 
     SocketGuard(
