@@ -1,5 +1,6 @@
 """Domain operations: sessions, tables, joining, posting, voting, moderation, resync."""
 
+import time
 import uuid
 
 import pytest
@@ -153,6 +154,11 @@ def test_rate_limit_allows_a_burst_then_one_per_second(room):
     session, _, participant = room
     for _ in range(30):
         post(session, participant)
+    with pytest.raises(RateLimited) as refused:
+        post(session, participant)
+    assert refused.value.extra["retry_after"] == 1
+    time.sleep(1.05)  # one token back: one more post, and then none until the next second
+    post(session, participant)
     with pytest.raises(RateLimited):
         post(session, participant)
 
