@@ -150,16 +150,15 @@ def vote(session: Session, participant: Participant, insight_id) -> tuple[int, b
         session, N_("The session is paused; you can recognise insights when it continues.")
     )
     insight = get_insight(session, id_field({"insight_id": insight_id}, "insight_id"))
-    if not insight.public:
-        raise Conflict(N_("Only a visible insight can be recognised."), code="insight_not_visible")
-    if insight.participant_id == participant.id:
-        raise Conflict(N_("You cannot recognise your own insight."), code="own_insight")
+    check_votable(insight, participant)
     ratelimit.spend_action(participant, N_("Slow down a little: too many votes at once."))
     # The session's change counter is its write lock: taking the seq first makes the votes in
     # a session take turns across connections and processes, so every tap of a double tap
     # toggles the state the tap before it left (on PostgreSQL they raced, and the loser was
     # dropped). The count is then read from the Vote rows, so it is always their number.
     seq = next_seq(session)
+    db.session.refresh(insight)  # a merge or a hide may have come first
+    check_votable(insight, participant)
     removed = db.session.execute(
         delete(Vote).where(Vote.insight_id == insight.id, Vote.participant_id == participant.id)
     ).rowcount
@@ -177,3 +176,10 @@ def vote(session: Session, participant: Participant, insight_id) -> tuple[int, b
     db.session.refresh(insight)  # may already hold a later tap; the answer is this tap's count
     changes.publish(changes.InsightChanged(session, insight, was_public=True))
     return votes, not removed
+
+
+def check_votable(insight: Insight, participant: Participant) -> None:
+    if not insight.public:
+        raise Conflict(N_("Only a visible insight can be recognised."), code="insight_not_visible")
+    if insight.participant_id == participant.id:
+        raise Conflict(N_("You cannot recognise your own insight."), code="own_insight")
