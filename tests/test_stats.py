@@ -77,21 +77,28 @@ def test_word_cloud_leaves_out_dutch_and_english_stop_words():
 def test_concurrent_votes_never_double_count(seeded):
     """Many voters at once, and one voter clicking five times at once: the count equals the votes."""
     created, api, data = seeded
-    code = created["code"]
+    code, key = created["code"], created["facilitator_key"]
     insight = data["ids"][2]  # no votes yet
     voters = [api.join(code, created["tables"][0]["id"])["token"] for _ in range(8)]
 
     def vote(token):
-        return api.call("POST", f"/sessions/{code}/insights/{insight}/vote", token).status_code
+        reply = api.call("POST", f"/sessions/{code}/insights/{insight}/vote", token, 200)
+        return reply.json()["votes"], reply.json()["voted"]
 
     with ThreadPoolExecutor(8) as pool:
-        assert set(pool.map(vote, voters)) == {200}
+        answers = list(pool.map(vote, voters))
+    assert sorted(answers) == [(n, True) for n in range(1, 9)]  # each voter saw their own count
     listed = api.call("GET", f"/sessions/{code}/insights", expect=200).json()["insights"]
     assert next(i for i in listed if i["id"] == insight)["votes"] == 8
     with ThreadPoolExecutor(5) as pool:
-        list(pool.map(vote, [voters[0]] * 5))  # toggles: odd number of clicks -> one vote less
+        taps = list(pool.map(vote, [voters[0]] * 5))  # toggles: odd number of clicks -> one less
+    # Every tap toggles what the tap before it left, and its answer says so.
+    assert sorted(taps) == [(7, False)] * 3 + [(8, True)] * 2
     listed = api.call("GET", f"/sessions/{code}/insights", expect=200).json()["insights"]
     assert next(i for i in listed if i["id"] == insight)["votes"] == 7
+    harvest = api.call("GET", f"/sessions/{code}/export.json", key, 200).json()
+    exported = next(i for i in harvest["sessions"][0]["insights"] if i["id"] == insight)
+    assert exported["votes"] == len(exported["voters"]) == 7  # the count is the number of votes
 
 
 def test_word_cloud_keeps_terms_and_names_and_leaves_out_filler():

@@ -66,3 +66,34 @@ def test_concurrent_clicks_on_the_live_server_never_double_count(api, sockets):
     assert all(ack["ok"] for ack in acks)
     resynced = wall.call("resync", {"since": 0})["insights"]
     assert next(i for i in resynced if i["id"] == posted["id"])["votes"] == 10
+
+
+def test_votes_while_the_facilitator_merges_keep_counts_true(api_client):
+    """Phones vote on a duplicate and on the kept insight while it is merged: no error, no drift."""
+    api = api_client
+    created = api.create_session()
+    code, key = created["code"], created["facilitator_key"]
+    table = created["tables"][0]["id"]
+    author = api.join(code, table)["token"]
+    duplicate = api.post(code, author, table, "Eerst weten wat het kost").json()["id"]
+    kept = api.post(code, author, table, "Bewoners willen weten wat het kost").json()["id"]
+    voters = [api.join(code, table)["token"] for _ in range(8)]
+
+    def vote(job):
+        token, insight = job
+        return api.call("POST", f"/sessions/{code}/insights/{insight}/vote", token).status_code
+
+    def merge(_):
+        path = f"/sessions/{code}/insights/{duplicate}/merge"
+        return api.call("POST", path, key, json={"into": kept}).status_code
+
+    jobs = [(token, insight) for token in voters for insight in (duplicate, kept)]
+    with ThreadPoolExecutor(8) as pool:
+        later = [pool.submit(merge, None)]
+        statuses = list(pool.map(vote, jobs)) + [job.result() for job in later]
+    # A vote that comes after the merge finds the duplicate hidden (409); nothing fails.
+    assert set(statuses) <= {200, 409} and statuses[-1] == 200
+    harvest = api.call("GET", f"/sessions/{code}/export.json?include_hidden=1", key, 200).json()
+    for exported in harvest["sessions"][0]["insights"]:
+        assert exported["votes"] == len(exported["voters"]), exported["id"]
+    assert next(i for i in harvest["sessions"][0]["insights"] if i["id"] == duplicate)["votes"] == 0

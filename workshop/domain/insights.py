@@ -1,6 +1,6 @@
 """Posting an insight (once per client id) and recognising one ("herkenbaar")."""
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import ratelimit, tags
@@ -150,30 +150,36 @@ def vote(session: Session, participant: Participant, insight_id) -> tuple[int, b
         session, N_("The session is paused; you can recognise insights when it continues.")
     )
     insight = get_insight(session, id_field({"insight_id": insight_id}, "insight_id"))
-    if not insight.public:
-        raise Conflict(N_("Only a visible insight can be recognised."), code="insight_not_visible")
-    if insight.participant_id == participant.id:
-        raise Conflict(N_("You cannot recognise your own insight."), code="own_insight")
+    check_votable(insight, participant)
     ratelimit.spend_action(participant, N_("Slow down a little: too many votes at once."))
-    # Count with `votes = votes +/- 1` in the database and only for a row really added or
-    # removed, so concurrent clicks (other processes, other participants) never double-count.
+    # The session's change counter is its write lock: taking the seq first makes the votes in
+    # a session take turns across connections and processes, so every tap of a double tap
+    # toggles the state the tap before it left (on PostgreSQL they raced, and the loser was
+    # dropped). The count is then read from the Vote rows, so it is always their number.
+    seq = next_seq(session)
+    db.session.refresh(insight)  # a merge or a hide may have come first
+    check_votable(insight, participant)
     removed = db.session.execute(
         delete(Vote).where(Vote.insight_id == insight.id, Vote.participant_id == participant.id)
     ).rowcount
     if not removed:
         db.session.add(Vote(insight_id=insight.id, participant_id=participant.id))
-    try:
         db.session.flush()
-    except IntegrityError:  # a double tap raced itself: the first one counts
-        db.session.rollback()
-        db.session.refresh(insight)
-        return insight.votes, True
-    db.session.execute(
+    counted = select(func.count()).select_from(Vote).where(Vote.insight_id == insight.id)
+    votes = db.session.execute(
         update(Insight)
         .where(Insight.id == insight.id)
-        .values(votes=Insight.votes + (-1 if removed else 1), seq=next_seq(session))
-    )
+        .values(votes=counted.scalar_subquery(), seq=seq)
+        .returning(Insight.votes)
+    ).scalar_one()
     db.session.commit()
-    db.session.refresh(insight)
+    db.session.refresh(insight)  # may already hold a later tap; the answer is this tap's count
     changes.publish(changes.InsightChanged(session, insight, was_public=True))
-    return insight.votes, not removed
+    return votes, not removed
+
+
+def check_votable(insight: Insight, participant: Participant) -> None:
+    if not insight.public:
+        raise Conflict(N_("Only a visible insight can be recognised."), code="insight_not_visible")
+    if insight.participant_id == participant.id:
+        raise Conflict(N_("You cannot recognise your own insight."), code="own_insight")

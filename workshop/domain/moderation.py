@@ -66,6 +66,9 @@ def merge_insights(session: Session, insight_id, data: dict) -> tuple[Insight, I
             code="insight_not_visible",
         )
     merged_was_public, kept_was_public = merged.public, kept.public
+    # Seq first: the session's write lock, taken before the votes as a vote takes it (no deadlock).
+    merged.seq = next_seq(session)
+    kept.seq = next_seq(session)
     voters = set(db.session.scalars(select(Vote.participant_id).filter_by(insight_id=merged.id)))
     already = set(db.session.scalars(select(Vote.participant_id).filter_by(insight_id=kept.id)))
     db.session.execute(Vote.__table__.delete().where(Vote.__table__.c.insight_id == merged.id))
@@ -79,8 +82,6 @@ def merge_insights(session: Session, insight_id, data: dict) -> tuple[Insight, I
     merged.status = InsightStatus.HIDDEN
     merged.pinned = False
     merged.merged_into_id = kept.id
-    merged.seq = next_seq(session)
-    kept.seq = next_seq(session)
     made = [
         changes.InsightChanged(session, merged, was_public=merged_was_public),
         changes.InsightChanged(session, kept, was_public=kept_was_public),
