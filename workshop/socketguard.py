@@ -134,11 +134,11 @@ class SocketGuard:
                 self.forget_pending(eio_sid)
                 self.close(eio_sid)
                 return None
-            return self.next["message"](eio_sid, data)
+            return self.deliver(eio_sid, data)
         key, message = budget
         wait = ratelimit.socket_events.take(key)
         if not wait:
-            return self.next["message"](eio_sid, data)
+            return self.deliver(eio_sid, data)
         ack = ack_prefix(data)
         if ack:
             error = {"code": "rate_limited", "message": message}
@@ -149,6 +149,25 @@ class SocketGuard:
             self.close(eio_sid)
         self.eio.sleep(0)  # a refusal always lets the others run
         return None
+
+    def deliver(self, eio_sid, data):
+        """Hand a frame to python-socketio; one it cannot decode closes the socket quietly.
+
+        python-socketio raises while decoding a frame such as `4²` (ValueError) or an event nested
+        some thousands deep (RecursionError), and engineio would log a traceback for each: one
+        per frame, which anyone can send. Handlers themselves never raise (they answer an error
+        ack), so these two come from decoding.
+        """
+        try:
+            return self.next["message"](eio_sid, data)
+        except (ValueError, RecursionError) as error:
+            self.eio.logger.info(
+                "Closing %s: a frame that is not Socket.IO (%s)", eio_sid, type(error).__name__
+            )
+            self.forget_pending(eio_sid)
+            self.budgets.pop(eio_sid, None)
+            self.close(eio_sid)
+            return None
 
     def on_disconnect(self, eio_sid, reason):
         self.forget_pending(eio_sid)
