@@ -48,7 +48,9 @@ def test_same_client_id_over_socket_and_http_at_once_stores_one(room, api, live_
 
             def over_socket(client, body=body, start=start, answers=answers):
                 start.wait()
-                answers.append(client.call("insight:post", body, timeout=10)["insight"])
+                ack = client.call("insight:post", body, timeout=10)
+                assert ack["ok"], ack
+                answers.append(ack["insight"])
 
             def over_http(body=body, start=start, answers=answers):
                 http = requests.Session()

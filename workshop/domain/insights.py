@@ -1,5 +1,7 @@
 """Posting an insight (once per client id) and recognising one ("herkenbaar")."""
 
+import threading
+
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +21,8 @@ from .tables import get_table
 # the ids of another session's public insights.
 charged_client_ids: dict[tuple[int, int, str], None] = {}
 CHARGED_CLIENT_IDS_KEPT = 50_000
+# Posts whose token is being spent right now, for their racing retries to wait on.
+paying: dict[tuple[int, int, str], threading.Event] = {}
 
 
 def get_insight(session: Session, insight_id) -> Insight:
@@ -54,9 +58,7 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
         return stored_retry(existing, participant), False
     require_open(session)
     charged = (session.id, participant.id, client_id)
-    if charged not in charged_client_ids:
-        ratelimit.spend_action(participant, N_("Slow down a little: too many posts at once."))
-        remember_charged(charged)
+    pay_once(charged, participant)
 
     active = session.setting("tag_sets")
     table = get_table(session, id_field(data, "table_id"))
@@ -125,6 +127,28 @@ def commit_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
+
+
+def pay_once(charged: tuple[int, int, str], participant: Participant) -> None:
+    """Spend the post's rate-limit token once, however many of its retries race each other.
+
+    With budgets in Redis the spend yields to other greenlets: a retry arriving meanwhile waits
+    for the first one's outcome instead of paying again (or slipping through unpaid).
+    """
+    if charged in charged_client_ids:
+        return
+    first = paying.get(charged)
+    if first is not None:
+        first.wait(5)
+        if charged in charged_client_ids:
+            return
+    paying[charged] = done = threading.Event()
+    try:
+        ratelimit.spend_action(participant, N_("Slow down a little: too many posts at once."))
+        remember_charged(charged)
+    finally:
+        paying.pop(charged, None)
+        done.set()
 
 
 def remember_charged(charged: tuple[int, int, str]) -> None:
