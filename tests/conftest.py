@@ -28,7 +28,6 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "sqlite_only: not run in the PostgreSQL + Redis pass")
     config.addinivalue_line("markers", "scaleout: needs PostgreSQL and Redis")
 
 

@@ -392,15 +392,55 @@ def test_socket_events_survive_hostile_payloads(app, client, room, role):
     check_consistent(app)
 
 
-@SETTINGS
-@given(
-    auth=st.none()
-    | st.dictionaries(st.sampled_from(["session", "role", "token"]) | st.text(max_size=8), JSON)
-)
-def test_socket_connect_survives_hostile_auth(app, client, auth):
+def admitted(auth, room) -> bool:
+    """Who may connect: a wall of the session, or its facilitator or participant with their token.
+
+    No host link is ever drawn, so a host is never admitted.
+    """
+    from workshop import inputs
+    from workshop.errors import BadRequest
+    from workshop.security import normalise_join_code
+
+    if not isinstance(auth, dict) or not isinstance(auth.get("session"), str):
+        return False
+    try:
+        inputs.check_value(auth)
+    except BadRequest:
+        return False
+    if normalise_join_code(auth["session"]) != room["code"]:
+        return False
+    role, token = auth.get("role", "wall"), auth.get("token")
+    tokens = room["tokens"]
+    return (
+        role == "wall"
+        or (role == "facilitator" and token in (tokens["facilitator"], tokens["organiser"]))
+        or (role == "participant" and token == tokens["participant"])
+    )
+
+
+def test_socket_connect_survives_hostile_auth(app, room):
+    """Hostile, near-right and right auth: a socket connects exactly when `admitted` says so."""
+    from workshop import ratelimit
     from workshop.extensions import socketio
 
-    sio = socketio.test_client(app, auth=auth, flask_test_client=client)
-    if sio.is_connected():  # only a wall of a real session could; none exists here
-        sio.disconnect()
-        pytest.fail(f"connected with {auth!r}")
+    code = room["code"]
+    fields = {
+        "session": st.sampled_from([code, code.lower(), f" {code} ", code[:-1]]) | JSON,
+        "role": st.sampled_from(["wall", "facilitator", "participant", "host"]) | JSON,
+        "token": st.sampled_from(sorted(room["tokens"].values())) | JSON,
+        "table": st.just(room["table"]) | JSON,
+    }
+    auths = st.none() | JSON | st.fixed_dictionaries({}, optional=fields)
+
+    @SETTINGS
+    @given(auth=auths)
+    def run(auth):
+        ratelimit.reset_all()  # many connects from one address: measure answers, not limits
+        # A client of its own: no participant cookie from the room's joins stands in for a token.
+        sio = socketio.test_client(app, auth=auth, flask_test_client=app.test_client())
+        connected = sio.is_connected()
+        if connected:
+            sio.disconnect()
+        assert connected == admitted(auth, room), auth
+
+    run()
