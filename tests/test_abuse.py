@@ -15,7 +15,7 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import ORGANISER_TOKEN, TEST_REDIS_URL, LiveServer
+from tests.support import ORGANISER_TOKEN, TEST_REDIS_URL, LiveServer
 
 
 def post_body(table_id, text="Bewoners willen eerst weten wat het kost."):

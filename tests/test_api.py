@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import ORGANISER_TOKEN
+from tests.support import ORGANISER_TOKEN
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ORGANISER_TOKEN
+from tests.support import ORGANISER_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -734,7 +734,7 @@ def test_generated_secrets_are_private_files(tmp_path):
 def test_cookie_flags(tmp_path, public_url, secure):
     from flask_migrate import upgrade
 
-    from tests.conftest import fresh_database_url
+    from tests.support import fresh_database_url
     from workshop import create_app
 
     app = create_app(
@@ -764,7 +764,7 @@ def test_cookie_flags(tmp_path, public_url, secure):
 def csrf_client(tmp_path):
     from flask_migrate import upgrade
 
-    from tests.conftest import fresh_database_url
+    from tests.support import fresh_database_url
     from workshop import create_app
 
     app = create_app(

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ORGANISER_TOKEN
+from tests.support import ORGANISER_TOKEN
 
 HOSTILE_TEXT = st.sampled_from(
     [

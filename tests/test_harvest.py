@@ -15,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 from PIL import Image
 
-from tests.conftest import ORGANISER_TOKEN, fresh_database_url
+from tests.support import ORGANISER_TOKEN, fresh_database_url
 from workshop import domain, harvest
 from workshop.harvest.csv_export import defuse
 from workshop.harvest.rows import HEADERS

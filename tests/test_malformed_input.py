@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import ORGANISER_TOKEN
+from tests.support import ORGANISER_TOKEN
 
 DEEP = "[" * 20_000 + "]" * 20_000
 DEEP_OBJECT = '{"a":' * 10_000 + "1" + "}" * 10_000
