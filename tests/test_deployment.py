@@ -3,6 +3,7 @@
 import pytest
 from flask import jsonify, request
 
+from tests.support import make_app
 from workshop import config, create_app
 from workshop.extensions import socketio
 
@@ -12,14 +13,7 @@ from workshop.extensions import socketio
     [(0, ("127.0.0.1", "http", "localhost")), (1, ("203.0.113.7", "https", "tafel.example.org"))],
 )
 def test_forwarded_headers_only_with_proxy_hops(tmp_path, hops, seen):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "PROXY_HOPS": hops,
-            "REDIS_URL": None,
-        }
-    )
+    app = make_app(tmp_path, migrate=False, PROXY_HOPS=hops)
 
     @app.get("/_who")
     def who():
