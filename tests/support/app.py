@@ -89,3 +89,32 @@ def dispose(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def share_url_builders() -> None:
+    """Compile each URL rule's builder once per test run instead of once per test app.
+
+    werkzeug compiles two Python functions per rule when an app registers it (150 rules: about
+    50 ms per app). A builder depends only on the rule's text, defaults and converters, and takes
+    the rule itself as its first argument, so apps with the same rules can share it.
+    """
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    built = {}
+
+    def shared(rule, append_unknown=True):
+        key = (
+            rule.rule,
+            rule.subdomain,
+            rule.host,
+            rule.merge_slashes,
+            tuple(sorted(rule.defaults or ())),
+            tuple(sorted((name, type(c).__name__) for name, c in rule._converters.items())),
+            append_unknown,
+        )
+        if key not in built:
+            built[key] = compile_builder(rule, append_unknown)
+        return built[key]
+
+    Rule._compile_builder = shared

@@ -5,10 +5,12 @@ import functools
 import pytest
 
 from . import factories
-from .app import dispose, make_app
+from .app import dispose, make_app, share_url_builders
 from .http import Api
 from .server import LiveServer
 from .sockets import SocketClient
+
+share_url_builders()
 
 
 @pytest.fixture
