@@ -7,7 +7,7 @@ import pytest
 from . import factories
 from .app import dispose, make_app, share_url_builders
 from .http import Api
-from .server import LiveServer
+from .server import ORGANISER_TOKEN, LiveServer
 from .sockets import SocketClient
 
 share_url_builders()
@@ -71,6 +71,38 @@ def make_session(api_client):
 def make_live_session(api):
     """`make_live_session(**body)`: an open session made on the live server (a `Room`)."""
     return functools.partial(factories.make_session, api)
+
+
+@pytest.fixture
+def room(make_session):
+    """An open session made in process, with the template's tables (a `Room`)."""
+    return make_session()
+
+
+@pytest.fixture
+def live_room(make_live_session):
+    """An open session made on the live server (a `Room`)."""
+    return make_live_session()
+
+
+@pytest.fixture
+def targets(app, make_session, join, post):
+    """Every id a path can name, for hostile-input tests: an open session, its first table, a
+    participant, another participant's insight, an event, and the credentials of each role."""
+    from workshop import ratelimit
+
+    room = make_session()
+    me = join(room, name="Fuzz")["token"]
+    insight = post(room, join(room, name="Ander")["token"]).json()["id"]
+    event = room.api.call("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "E"}).json()
+    ratelimit.reset_all()
+    return {
+        "code": room.code,
+        "table": room.table,
+        "insight": insight,
+        "event": event["id"],
+        "tokens": {"facilitator": room.key, "participant": me, "organiser": ORGANISER_TOKEN},
+    }
 
 
 @pytest.fixture
