@@ -52,6 +52,9 @@ class SocketClient:
 class InsightMirror:
     """What static/js/live.js keeps: each insight's latest state, applied once per (id, seq).
 
+    tests/e2e/test_live_events.py runs live.js's own apply() on the same events and compares, so
+    the two cannot drift apart unnoticed.
+
     Tests drive it with live events and resync answers and check that nothing is missed, nothing
     comes back from the dead, and no change is applied twice.
     """
