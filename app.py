@@ -5,7 +5,6 @@ from gevent import monkey
 monkey.patch_all()  # before every other import: sockets, threads and the Redis client cooperate
 
 import os  # noqa: E402
-import resource  # noqa: E402
 import sys  # noqa: E402
 
 from gunicorn.app.base import BaseApplication  # noqa: E402
@@ -13,6 +12,7 @@ from gunicorn.app.base import BaseApplication  # noqa: E402
 from workshop import create_app  # noqa: E402
 from workshop.cli import prepare  # noqa: E402
 from workshop.config import ConfigError  # noqa: E402
+from workshop.openfiles import raise_open_file_limit  # noqa: E402
 
 try:
     app = create_app()
@@ -41,19 +41,6 @@ class Server(BaseApplication):
 
     def load(self):
         return app
-
-
-def raise_open_file_limit() -> int:
-    """Every WebSocket is a file descriptor: lift the soft limit to the hard one (often 1024 -> more)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = hard if hard != resource.RLIM_INFINITY else 65536
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-            soft = wanted
-        except (ValueError, OSError):
-            pass
-    return soft
 
 
 if __name__ == "__main__":

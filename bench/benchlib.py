@@ -9,10 +9,7 @@ import asyncio
 import json
 import os
 import platform
-import resource
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -21,19 +18,18 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.server import (  # noqa: E402  (one live server for tests and benchmarks)
+    LiveServer,
+    raise_open_file_limit,
+)
+
+__all__ = ["raise_open_file_limit"]  # the benchmarks import it from here
 RESULTS = ROOT / "bench" / "results"
 ORGANISER_TOKEN = "bench-organiser-token-0123456789abcdef"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-
-
-def raise_open_file_limit() -> int:
-    """Each client socket is a file descriptor: lift the soft limit to the hard one."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = hard if hard != resource.RLIM_INFINITY else 65536
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def stop_on_sigterm() -> None:
@@ -44,12 +40,6 @@ def stop_on_sigterm() -> None:
         raise SystemExit(143)
 
     signal.signal(signal.SIGTERM, exit_now)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def check_loopback(url: str) -> None:
@@ -79,8 +69,8 @@ def machine() -> dict:
 # --- servers -----------------------------------------------------------------------------------
 
 
-class Server:
-    """`python app.py` in a subprocess on a free port (gunicorn master + one gevent worker).
+class Server(LiveServer):
+    """tests/support's live server with the benchmarks' token, a longer start, and its processes.
 
     `script` runs another server the same way (bench/reference_server.py, the plain build).
     """
@@ -92,62 +82,23 @@ class Server:
         extra_env: dict | None = None,
         script: str = "app.py",
     ):
-        self.script = script
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.database_url = database_url or f"sqlite:///{workdir / f'bench-{self.port}.sqlite3'}"
-        self.log_path = workdir / f"server-{self.port}.log"
-        inherited = {  # what a benchmark sets itself is never taken from the caller's shell
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("REDIS_URL", "SOCKETIO_CHANNEL", "MIGRATE_ON_START", "ACCESS_LOG")
-        }
-        self.env = {
-            **inherited,
-            "PORT": str(self.port),
-            "HOST": "127.0.0.1",
-            "PUBLIC_URL": self.url,
-            "DATABASE_URL": self.database_url,
-            "ORGANISER_TOKEN": ORGANISER_TOKEN,
-            "SECRET_KEY": "bench-secret-key",
-            **(extra_env or {}),
-        }
-        self.process = None
-
-    def start(self) -> "Server":
-        import requests
-
-        log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's lifetime)
-        self.process = subprocess.Popen(
-            [sys.executable, self.script], cwd=ROOT, env=self.env, stdout=log, stderr=log
+        super().__init__(
+            workdir,
+            extra_env,
+            database_url or f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.sqlite3'}",
+            script=script,
+            organiser_token=ORGANISER_TOKEN,
+            secret_key="bench-secret-key",
+            start_timeout=60,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                if requests.get(self.url + "/api/v1/openapi.json", timeout=1).ok:
-                    return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start:\n{self.log_path.read_text()[-3000:]}")
 
     def pids(self) -> list[int]:
         return process_tree(self.process.pid) if self.process else []
 
     def worker_pid(self) -> int | None:
         """gunicorn's worker, the process that serves (the one to profile)."""
-        children = self.pids()[1:]
-        return children[0] if children else None
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        workers = self.worker_pids()
+        return workers[0] if workers else None
 
 
 def process_tree(pid: int) -> list[int]:

@@ -25,7 +25,7 @@ import socketio
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.benchlib import percentiles  # noqa: E402
-from tests.conftest import ORGANISER_TOKEN, LiveServer  # noqa: E402
+from tests.support import ORGANISER_TOKEN, LiveServer  # noqa: E402
 
 KINDS = ["experience", "lesson", "success", "frustration", "question", "tip"]
 PERSPECTIVES = [

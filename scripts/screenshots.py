@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.conftest import ORGANISER_TOKEN, Api, LiveServer  # noqa: E402
+from tests.support import ORGANISER_TOKEN, Api, LiveServer  # noqa: E402
 
 INSIGHTS = [
     (

@@ -15,17 +15,11 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import ORGANISER_TOKEN, TEST_REDIS_URL, LiveServer
+from tests.support import ORGANISER_TOKEN, TEST_REDIS_URL, LiveServer
 
 
 def post_body(table_id, text="Bewoners willen eerst weten wat het kost."):
     return {"client_id": str(uuid.uuid4()), "table_id": table_id, "text": text}
-
-
-@pytest.fixture
-def room(api_client):
-    created = api_client.create_session()
-    return created["code"], created["facilitator_key"], created["tables"][0]["id"]
 
 
 # --- a full room behind one NAT -------------------------------------------------------------------
@@ -33,7 +27,7 @@ def room(api_client):
 
 def test_a_full_room_behind_one_address_joins_and_posts(api_client, room):
     """1,000 phones, one public address: every join and every first post is accepted."""
-    code, _key, table_id = room
+    code, table_id = room.code, room.table
     started = time.monotonic()
     tokens = [api_client.join(code, table_id)["token"] for _ in range(1000)]
     joined = time.monotonic() - started
@@ -45,7 +39,7 @@ def test_a_full_room_behind_one_address_joins_and_posts(api_client, room):
 
 
 def test_one_flooding_phone_is_stopped_and_its_neighbours_are_not(api_client, room):
-    code, _key, table_id = room
+    code, table_id = room.code, room.table
     flooder = api_client.join(code, table_id)["token"]
     neighbour = api_client.join(code, table_id)["token"]
     statuses = [api_client.post(code, flooder, table_id).status_code for _ in range(40)]
@@ -62,7 +56,7 @@ def test_many_identities_from_one_address_hit_the_address_budget(api_client, roo
     """One script joining as hundreds of phones is stopped by the shared per-address budget."""
     from workshop.ratelimit import actions_per_address
 
-    code, _key, table_id = room
+    code, table_id = room.code, room.table
     sizes = actions_per_address.burst, actions_per_address.per_second
     # The same bucket with a smaller budget (60, then 1/s): the test stays quick.
     actions_per_address.burst, actions_per_address.per_second = 60, 1
@@ -78,7 +72,7 @@ def test_many_identities_from_one_address_hit_the_address_budget(api_client, roo
 def test_client_ids_of_another_session_do_not_skip_the_budget(api_client, room):
     """Retries are free only for the participant's own post in this session (issue: a phone past
     its limit posted on with client ids read from another session's public insight list)."""
-    code, _key, table_id = room
+    code, table_id = room.code, room.table
     other = api_client.create_session()
     author = api_client.join(other["code"], other["tables"][0]["id"])["token"]
     borrowed = []
@@ -102,7 +96,7 @@ def test_a_phone_keeps_posting_while_identities_behind_its_address_flood(
     address's budget; a phone that posts like a person keeps posting from the reserve."""
     from workshop import ratelimit
 
-    code, _key, table_id = room
+    code, table_id = room.code, room.table
     # The same buckets with a small shared budget (40, no refill) and a short standing age.
     monkeypatch.setattr(ratelimit.actions_per_address, "burst", 40)
     monkeypatch.setattr(ratelimit.actions_per_address, "per_second", 0.001)
@@ -123,7 +117,7 @@ def test_a_join_flood_is_stopped(api_client, room):
     """Joins beyond the address's budget get 429 with Retry-After (a full room fits: see above)."""
     from workshop.ratelimit import joins_per_address
 
-    code, _key, _table_id = room
+    code = room.code
     sizes = joins_per_address.burst, joins_per_address.per_second
     joins_per_address.burst, joins_per_address.per_second = 50, 1  # quick: same bucket, smaller
     joins_per_address.reset()
@@ -141,7 +135,7 @@ def test_an_unreachable_rate_limit_store_lets_the_room_post(api_client, room):
     """Budgets in Redis: if Redis is down, joins and posts are allowed, not answered with 500."""
     from workshop import ratelimit
 
-    code, _key, table_id = room
+    code, table_id = room.code, room.table
     ratelimit.configure("redis://127.0.0.1:1/0", "aantafel-test-down")  # nothing listens there
     try:
         phone = api_client.join(code, table_id)["token"]
@@ -213,7 +207,7 @@ def test_socket_connects_with_unknown_codes_count_as_guesses(app, client, api_cl
 
 
 def test_oversized_bodies_are_refused_with_413(api_client, room):
-    code, _key, table_id = room
+    code, table_id = room.code, room.table
     token = api_client.join(code, table_id)["token"]
     body = post_body(table_id, "x" * 100_000)
     response = api_client.call("POST", f"/sessions/{code}/insights", token, json=body)
@@ -222,7 +216,7 @@ def test_oversized_bodies_are_refused_with_413(api_client, room):
 
 
 def test_overlong_insight_is_422(api_client, room):
-    code, _key, table_id = room
+    code, table_id = room.code, room.table
     token = api_client.join(code, table_id)["token"]
     response = api_client.post(code, token, table_id, text="x" * 501)
     assert response.status_code == 422 and response.json()["error"]["code"] == "too_long"
@@ -240,7 +234,16 @@ class Recorder:
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("insight:new", self._new)
         self.sio.on("disconnect", lambda *a: self.disconnected.set())
-        self.sio.connect(url, auth=auth, transports=["websocket"], headers=headers or {})
+        for attempt in range(3):  # a phone's client retries a failed connect by itself, too
+            try:
+                self.sio.connect(
+                    url, auth=auth, transports=["websocket"], headers=headers or {}, wait_timeout=10
+                )
+                break
+            except socketio.exceptions.ConnectionError:
+                if attempt == 2:
+                    raise
+                time.sleep(1)
 
     def _new(self, insight):
         self.arrivals.setdefault(insight["client_id"], time.monotonic())

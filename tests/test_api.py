@@ -4,15 +4,13 @@ import uuid
 
 import pytest
 
-from tests.conftest import ORGANISER_TOKEN
+from tests.support import ORGANISER_TOKEN
 
 
 @pytest.fixture
-def room(api_client):
-    created = api_client.create_session()
-    table_id = created["tables"][0]["id"]
-    me = api_client.join(created["code"], table_id, name="Joost", organisation_type="municipality")
-    return created, table_id, me
+def me(room, join):
+    """A participant of the shared `room`, at its first table."""
+    return join(room, name="Joost", organisation_type="municipality")
 
 
 def test_create_session_returns_the_contract(api_client):
@@ -50,8 +48,8 @@ def test_create_session_needs_the_organiser_token(api_client):
     assert api_client.call("POST", "/sessions", "wrong", json=body).status_code == 403
 
 
-def test_post_insight_is_idempotent(api_client, room):
-    created, table_id, me = room
+def test_post_insight_is_idempotent(api_client, room, me):
+    created, table_id = room.created, room.table
     body = {
         "client_id": str(uuid.uuid4()),
         "table_id": table_id,
@@ -100,8 +98,8 @@ def test_post_insight_is_idempotent(api_client, room):
         ({"client_id": "c" * 36, "text": "x", "perspectives": "residents"}, 422, "invalid"),
     ],
 )
-def test_bad_insights_get_clear_errors_and_store_nothing(api_client, room, body, status, code):
-    created, table_id, me = room
+def test_bad_insights_get_clear_errors_and_store_nothing(api_client, room, body, status, code, me):
+    created, table_id = room.created, room.table
     if "table_id" not in body:
         body = {**body, "table_id": table_id}
     answer = api_client.call(
@@ -114,8 +112,8 @@ def test_bad_insights_get_clear_errors_and_store_nothing(api_client, room, body,
     assert listed["insights"] == []
 
 
-def test_malformed_json_and_framework_errors_are_json(api_client, room):
-    created, _, me = room
+def test_malformed_json_and_framework_errors_are_json(api_client, room, me):
+    created = room.created
     path = f"/sessions/{created['code']}/insights"
     bad = api_client.call(
         "POST", path, me["token"], data="{not json", content_type="application/json"
@@ -131,7 +129,7 @@ def test_malformed_json_and_framework_errors_are_json(api_client, room):
 
 
 def test_unknown_session_and_tokens(api_client, room):
-    created, table_id, _ = room
+    created, table_id = room.created, room.table
     assert api_client.call("GET", "/sessions/ZZZZZZ").status_code == 404
     body = {"client_id": str(uuid.uuid4()), "table_id": table_id, "text": "x"}
     assert (
@@ -146,8 +144,8 @@ def test_unknown_session_and_tokens(api_client, room):
     )
 
 
-def test_closed_session_refuses_posts_and_joins(api_client, room):
-    created, table_id, me = room
+def test_closed_session_refuses_posts_and_joins(api_client, room, me):
+    created, table_id = room.created, room.table
     api_client.call(
         "PATCH",
         f"/sessions/{created['code']}",
@@ -161,8 +159,8 @@ def test_closed_session_refuses_posts_and_joins(api_client, room):
     assert joined.status_code == 409
 
 
-def test_participant_cannot_moderate(api_client, room):
-    created, table_id, me = room
+def test_participant_cannot_moderate(api_client, room, me):
+    created, table_id = room.created, room.table
     insight = api_client.post(created["code"], me["token"], table_id).json()
     for method, path, body in [
         ("PATCH", f"/sessions/{created['code']}/insights/{insight['id']}", {"status": "hidden"}),
@@ -174,8 +172,8 @@ def test_participant_cannot_moderate(api_client, room):
         assert api_client.call(method, path, me["token"], json=body).status_code == 403, path
 
 
-def test_facilitator_runs_tables_rounds_and_spotlight(api_client, room):
-    created, table_id, me = room
+def test_facilitator_runs_tables_rounds_and_spotlight(api_client, room, me):
+    created, table_id = room.created, room.table
     code, key = created["code"], created["facilitator_key"]
     added = api_client.call(
         "POST",
@@ -213,8 +211,8 @@ def test_facilitator_runs_tables_rounds_and_spotlight(api_client, room):
     )
 
 
-def test_vote_toggles_and_refuses_own(api_client, room):
-    created, table_id, me = room
+def test_vote_toggles_and_refuses_own(api_client, room, me):
+    created, table_id = room.created, room.table
     insight = api_client.post(created["code"], me["token"], table_id).json()
     other = api_client.join(created["code"], table_id)
     path = f"/sessions/{created['code']}/insights/{insight['id']}/vote"
@@ -229,8 +227,8 @@ def test_vote_toggles_and_refuses_own(api_client, room):
     assert api_client.call("POST", path, me["token"]).status_code == 409
 
 
-def test_rate_limited_posts_get_429_with_retry_after(api_client, room):
-    created, table_id, me = room
+def test_rate_limited_posts_get_429_with_retry_after(api_client, room, me):
+    created, table_id = room.created, room.table
     statuses = [
         api_client.post(created["code"], me["token"], table_id).status_code for _ in range(31)
     ]
@@ -239,8 +237,8 @@ def test_rate_limited_posts_get_429_with_retry_after(api_client, room):
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
 
 
-def test_csv_and_json_harvest(api_client, room):
-    created, table_id, me = room
+def test_csv_and_json_harvest(api_client, room, me):
+    created, table_id = room.created, room.table
     api_client.post(created["code"], me["token"], table_id, text='=SUM(A1) "quoted"; café 🌱')
     path = f"/sessions/{created['code']}/export"
     assert api_client.call("GET", path + ".csv").status_code == 401
@@ -274,11 +272,11 @@ def test_security_headers_on_every_page(client, api_client):
 
 
 @pytest.mark.parametrize("state", ["paused", "closed", "archived"])
-def test_votes_and_joins_outside_an_open_session_are_409(app, client, api_client, room, state):
+def test_votes_and_joins_outside_an_open_session_are_409(app, client, api_client, room, state, me):
     """Joins, posts and votes only while open; over HTTP and sockets."""
     from workshop.extensions import socketio
 
-    created, table_id, me = room
+    created, table_id = room.created, room.table
     code, key = created["code"], created["facilitator_key"]
     other = api_client.join(code, table_id)
     insight = api_client.post(code, other["token"], table_id).json()
@@ -309,7 +307,7 @@ def test_votes_and_joins_outside_an_open_session_are_409(app, client, api_client
 
 
 def test_only_the_organiser_puts_a_session_in_an_event(api_client, room):
-    created, _, _ = room
+    created = room.created
     code, key = created["code"], created["facilitator_key"]
     event = api_client.call("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "E"}).json()
     path = f"/sessions/{code}"
@@ -329,7 +327,7 @@ def test_only_the_organiser_puts_a_session_in_an_event(api_client, room):
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "md", "xlsx", "docx"])
 def test_exports_name_their_charset_once(client, room, fmt):
-    created, _, _ = room
+    created = room.created
     headers = {"Authorization": f"Bearer {ORGANISER_TOKEN}"}
     event = client.post("/api/v1/events", json={"name": "E"}, headers=headers).get_json()
     for path in (

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ORGANISER_TOKEN
+from tests.support import ORGANISER_TOKEN, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -732,22 +732,7 @@ def test_generated_secrets_are_private_files(tmp_path):
     "public_url, secure", [("https://tafel.example", True), ("http://x", False)]
 )
 def test_cookie_flags(tmp_path, public_url, secure):
-    from flask_migrate import upgrade
-
-    from tests.conftest import fresh_database_url
-    from workshop import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path),
-            "PUBLIC_URL": public_url,
-            "ORGANISER_TOKEN": ORGANISER_TOKEN,
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        upgrade()
+    app = make_app(tmp_path, PUBLIC_URL=public_url)
     client = app.test_client()
     w = World(client)
     w.code, w.key, tables = open_session(w, "Cookies")
@@ -762,22 +747,7 @@ def test_cookie_flags(tmp_path, public_url, secure):
 
 @pytest.fixture
 def csrf_client(tmp_path):
-    from flask_migrate import upgrade
-
-    from tests.conftest import fresh_database_url
-    from workshop import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path),
-            "PUBLIC_URL": "http://aantafel.test",
-            "ORGANISER_TOKEN": ORGANISER_TOKEN,
-            "WTF_CSRF_ENABLED": True,
-        }
-    )
-    with app.app_context():
-        upgrade()
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     return app.test_client()
 
 

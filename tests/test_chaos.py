@@ -26,7 +26,7 @@ import aiohttp
 import pytest
 import socketio
 
-from tests.conftest import Api, InsightMirror, LiveServer, run_async
+from tests.support import Api, InsightMirror, LiveServer, run_async
 
 PHONES = 50
 POSTS = 20

@@ -11,7 +11,7 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import ORGANISER_TOKEN, SocketClient
+from tests.support import ORGANISER_TOKEN, SocketClient
 from workshop import domain
 from workshop.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from workshop.models import SessionState, Vote

@@ -10,7 +10,7 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import Api, ResyncingSocket, SocketClient, run_async
+from tests.support import Api, ResyncingSocket, SocketClient, run_async
 
 
 @pytest.fixture

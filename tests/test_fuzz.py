@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ORGANISER_TOKEN
+from tests.support import ORGANISER_TOKEN
 
 HOSTILE_TEXT = st.sampled_from(
     [
@@ -150,25 +150,6 @@ SETTINGS = settings(
 )
 
 
-@pytest.fixture
-def room(app, api_client):
-    from workshop import ratelimit
-
-    created = api_client.create_session()
-    code, key = created["code"], created["facilitator_key"]
-    table = created["tables"][0]["id"]
-    me = api_client.join(code, table, name="Fuzz")["token"]
-    other = api_client.join(code, table, name="Ander")["token"]
-    insight = api_client.post(code, other, table).json()["id"]
-    ratelimit.reset_all()
-    return {
-        "code": code,
-        "table": table,
-        "insight": insight,
-        "tokens": {"facilitator": key, "participant": me, "organiser": ORGANISER_TOKEN},
-    }
-
-
 def check_answer(response, what):
     assert response.status_code < 500, f"{what}: {response.status_code} {response.text[:300]}"
     if response.status_code >= 400 and response.headers.get("Content-Type", "").startswith(
@@ -206,25 +187,29 @@ def check_consistent(app):
         db.session.remove()
 
 
-def well_formed_but(path: str, method: str, room: dict):
+def well_formed_but(path: str, method: str, targets: dict):
     """Bodies valid but for one hostile value, so it reaches the code that stores or shows it."""
     if path.endswith("/insights") and method == "POST":
         return st.fixed_dictionaries(
-            {"client_id": st.uuids().map(str), "table_id": st.just(room["table"]), "text": SCALARS},
+            {
+                "client_id": st.uuids().map(str),
+                "table_id": st.just(targets["table"]),
+                "text": SCALARS,
+            },
             optional={"kind": SCALARS, "phase": SCALARS, "perspectives": JSON},
         )
     return st.fixed_dictionaries({}, optional=dict.fromkeys(FIELDS, SCALARS)).filter(bool)
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e[0]} {e[1]}")
-def test_api_endpoints_survive_hostile_json(app, api_client, room, endpoint):
+def test_api_endpoints_survive_hostile_json(app, api_client, targets, endpoint):
     method, path, role = endpoint
-    url = path.format(code=room["code"], insight=room["insight"], table=room["table"])
+    url = path.format(code=targets["code"], insight=targets["insight"], table=targets["table"])
 
     @SETTINGS
-    @given(body=BODIES | well_formed_but(path, method, room))
+    @given(body=BODIES | well_formed_but(path, method, targets))
     def run(body):
-        token = room["tokens"].get(role)
+        token = targets["tokens"].get(role)
         response = api_client.call(method, url.removeprefix("/api/v1"), token, json=body)
         check_answer(response, f"{method} {url} {body!r:.200}")
 
@@ -241,14 +226,14 @@ def test_api_endpoints_survive_hostile_json(app, api_client, room, endpoint):
     ],
     ids=lambda e: f"{e[0]} {e[1]}",
 )
-def test_api_endpoints_refuse_json_nested_thousands_deep(api_client, room, endpoint):
+def test_api_endpoints_refuse_json_nested_thousands_deep(api_client, targets, endpoint):
     method, path, role = endpoint
-    url = path.format(code=room["code"], insight=room["insight"], table=room["table"])
+    url = path.format(code=targets["code"], insight=targets["insight"], table=targets["table"])
 
     @settings(SETTINGS, max_examples=8)
     @given(raw=DEEP_JSON_TEXT)
     def run(raw):
-        token = room["tokens"].get(role)
+        token = targets["tokens"].get(role)
         response = api_client.call(
             method, url.removeprefix("/api/v1"), token, data=raw, content_type="application/json"
         )
@@ -280,11 +265,11 @@ FORMS = [
 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f[0])
-def test_html_forms_survive_hostile_values(app, room, form):
+def test_html_forms_survive_hostile_values(app, targets, form):
     path, fields, role = form
     client = app.test_client()
     if role == "participant":
-        client.set_cookie(f"p_{room['code']}", room["tokens"]["participant"])
+        client.set_cookie(f"p_{targets['code']}", targets["tokens"]["participant"])
     headers = {"Authorization": f"Bearer {ORGANISER_TOKEN}"} if role == "organiser" else {}
 
     @SETTINGS
@@ -293,7 +278,7 @@ def test_html_forms_survive_hostile_values(app, room, form):
         from workshop import ratelimit
 
         ratelimit.reset_all()
-        response = client.post(path.format(code=room["code"]), data=data, headers=headers)
+        response = client.post(path.format(code=targets["code"]), data=data, headers=headers)
         assert response.status_code < 500, f"{path} {data!r:.200}: {response.status_code}"
 
     run()
@@ -301,7 +286,7 @@ def test_html_forms_survive_hostile_values(app, room, form):
 
 @SETTINGS
 @given(event=FORM_VALUES, fmt=st.sampled_from(["csv", "json", "x"]))
-def test_organiser_download_survives_hostile_event_ids(client, room, event, fmt):
+def test_organiser_download_survives_hostile_event_ids(client, targets, event, fmt):
     response = client.get(
         "/o/download",
         query_string={"event": event, "format": fmt},
@@ -312,13 +297,13 @@ def test_organiser_download_survives_hostile_event_ids(client, room, event, fmt)
 
 @SETTINGS
 @given(raw=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
-def test_api_survives_bytes_that_are_not_json(api_client, room, raw):
-    url = f"/sessions/{room['code']}/insights"
+def test_api_survives_bytes_that_are_not_json(api_client, targets, raw):
+    url = f"/sessions/{targets['code']}/insights"
     for content_type in ("application/json", "text/plain", "application/x-www-form-urlencoded"):
         response = api_client.call(
             "POST",
             url,
-            room["tokens"]["participant"],
+            targets["tokens"]["participant"],
             data=raw,
             content_type=content_type,
         )
@@ -334,11 +319,11 @@ def test_api_survives_bytes_that_are_not_json(api_client, room, raw):
     | DIGIT_TEXT
     | st.integers().map(str)
 )
-def test_paths_and_queries_survive_hostile_values(client, room, value):
+def test_paths_and_queries_survive_hostile_values(client, targets, value):
     from urllib.parse import quote
 
     for template in GET_PATHS:
-        url = template.format(code=room["code"], value=quote(value, safe=""))
+        url = template.format(code=targets["code"], value=quote(value, safe=""))
         response = client.get(url)
         assert response.status_code < 500, f"{url}: {response.status_code}"
 
@@ -355,16 +340,16 @@ SOCKET_TARGETED = {
 
 
 @pytest.mark.parametrize("role", ["participant", "wall", "facilitator"])
-def test_socket_events_survive_hostile_payloads(app, client, room, role):
+def test_socket_events_survive_hostile_payloads(app, client, targets, role):
     from workshop.extensions import socketio
 
     token = {
-        "participant": room["tokens"]["participant"],
-        "facilitator": room["tokens"]["facilitator"],
+        "participant": targets["tokens"]["participant"],
+        "facilitator": targets["tokens"]["facilitator"],
     }
     sio = socketio.test_client(
         app,
-        auth={"session": room["code"], "role": role, "token": token.get(role)},
+        auth={"session": targets["code"], "role": role, "token": token.get(role)},
         flask_test_client=client,
     )
     assert sio.is_connected()
@@ -377,7 +362,7 @@ def test_socket_events_survive_hostile_payloads(app, client, room, role):
 
         ratelimit.reset_all()  # the fuzzer is a flood by nature: measure answers, not limits
         if real_table and isinstance(data, dict) and event == "insight:post":
-            data = {**data, "table_id": room["table"], "client_id": str(uuid.uuid4())}
+            data = {**data, "table_id": targets["table"], "client_id": str(uuid.uuid4())}
         answer = sio.emit(event, data, callback=True)
         assert isinstance(answer, dict), (event, data, answer)
         if "ok" in answer:
@@ -392,15 +377,57 @@ def test_socket_events_survive_hostile_payloads(app, client, room, role):
     check_consistent(app)
 
 
-@SETTINGS
-@given(
-    auth=st.none()
-    | st.dictionaries(st.sampled_from(["session", "role", "token"]) | st.text(max_size=8), JSON)
-)
-def test_socket_connect_survives_hostile_auth(app, client, auth):
+def admitted(auth, targets) -> bool:
+    """Who may connect: a wall of the session, or its facilitator or participant with their token.
+
+    No host link is ever drawn, so a host is never admitted.
+    """
+    from workshop import inputs
+    from workshop.errors import BadRequest
+    from workshop.security import normalise_join_code
+
+    if not isinstance(auth, dict) or not isinstance(auth.get("session"), str):
+        return False
+    try:
+        inputs.check_value(auth)
+    except BadRequest:
+        return False
+    if normalise_join_code(auth["session"]) != targets["code"]:
+        return False
+    role, token = auth.get("role", "wall"), auth.get("token")
+    tokens = targets["tokens"]
+    return (
+        role == "wall"
+        or (role == "facilitator" and token in (tokens["facilitator"], tokens["organiser"]))
+        or (role == "participant" and token == tokens["participant"])
+    )
+
+
+def test_socket_connect_survives_hostile_auth(app, targets):
+    """Hostile, near-right and right auth: a socket connects exactly when `admitted` says so."""
+    from workshop import ratelimit
     from workshop.extensions import socketio
 
-    sio = socketio.test_client(app, auth=auth, flask_test_client=client)
-    if sio.is_connected():  # only a wall of a real session could; none exists here
-        sio.disconnect()
-        pytest.fail(f"connected with {auth!r}")
+    code = targets["code"]
+    fields = {
+        "session": st.sampled_from([code, code.lower(), f" {code} ", code[:-1]]) | JSON,
+        "role": st.sampled_from(["wall", "facilitator", "participant", "host"]) | JSON,
+        "token": st.sampled_from(sorted(targets["tokens"].values())) | JSON,
+        "table": st.just(targets["table"]) | JSON,
+    }
+    # None or an object, as a Socket.IO client sends it (the test client cannot encode a bare
+    # number as the connect packet's data: python-socketio reads its digits as a packet id).
+    auths = st.none() | st.fixed_dictionaries({}, optional=fields)
+
+    @SETTINGS
+    @given(auth=auths)
+    def run(auth):
+        ratelimit.reset_all()  # many connects from one address: measure answers, not limits
+        # A client of its own: no participant cookie from the session's joins stands in for a token.
+        sio = socketio.test_client(app, auth=auth, flask_test_client=app.test_client())
+        connected = sio.is_connected()
+        if connected:
+            sio.disconnect()
+        assert connected == admitted(auth, targets), auth
+
+    run()

@@ -15,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 from PIL import Image
 
-from tests.conftest import ORGANISER_TOKEN, fresh_database_url
+from tests.support import ORGANISER_TOKEN, make_app
 from workshop import domain, harvest
 from workshop.harvest.csv_export import defuse
 from workshop.harvest.rows import HEADERS
@@ -267,27 +267,14 @@ def test_json_holds_the_whole_session(known):
 
 
 def test_json_import_restores_the_session_in_a_fresh_instance(known, tmp_path):
-    from flask_migrate import upgrade
-
-    from workshop import create_app
-
     session, _, _ = known
     backup = export(session, "json", include_hidden="1")
     readable = {fmt: export(session, fmt) for fmt in ("csv", "md")}
     path = tmp_path / "backup.json"
     path.write_bytes(backup)
     (tmp_path / "fresh").mkdir()
-    fresh = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": fresh_database_url(tmp_path / "fresh"),
-            "PUBLIC_URL": "http://restored.test",
-            "ORGANISER_TOKEN": ORGANISER_TOKEN,
-            "REDIS_URL": None,
-        }
-    )
+    fresh = make_app(tmp_path / "fresh", PUBLIC_URL="http://restored.test")
     with fresh.app_context():  # the CLI runs in the active app context: this fresh instance
-        upgrade()
         result = fresh.test_cli_runner().invoke(args=["import-json", str(path)])
         assert result.exit_code == 0, result.output
         assert f"code {session.code}" in result.output and "restored.test/f/" in result.output

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import ORGANISER_TOKEN
+from tests.support import ORGANISER_TOKEN
 
 DEEP = "[" * 20_000 + "]" * 20_000
 DEEP_OBJECT = '{"a":' * 10_000 + "1" + "}" * 10_000
@@ -20,30 +20,9 @@ SURROGATE = "\ud800"
 S = "/api/v1/sessions/{code}"
 
 
-@pytest.fixture
-def room(app, api_client):
-    from workshop import ratelimit
-
-    created = api_client.create_session()
-    code, key = created["code"], created["facilitator_key"]
-    table = created["tables"][0]["id"]
-    me = api_client.join(code, table, name="Fuzz")["token"]
-    other = api_client.join(code, table, name="Ander")["token"]
-    insight = api_client.post(code, other, table).json()["id"]
-    event = api_client.call("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "E"}).json()
-    ratelimit.reset_all()
-    return {
-        "code": code,
-        "table": table,
-        "insight": insight,
-        "event": event["id"],
-        "tokens": {"facilitator": key, "participant": me, "organiser": ORGANISER_TOKEN},
-    }
-
-
-def send(client, room, method, path, role, body: str):
-    token = room["tokens"].get(role)
-    url = path.format(code=room["code"], table=room["table"], insight=room["insight"])
+def send(client, targets, method, path, role, body: str):
+    token = targets["tokens"].get(role)
+    url = path.format(code=targets["code"], table=targets["table"], insight=targets["insight"])
     return client.open(
         url,
         method=method,
@@ -74,8 +53,8 @@ JSON_ENDPOINTS = [
 
 @pytest.mark.parametrize("endpoint", JSON_ENDPOINTS, ids=lambda e: f"{e[0]} {e[1]}")
 @pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT], ids=["array", "object"])
-def test_json_nested_twenty_thousand_deep_is_a_400(client, room, endpoint, body):
-    response = send(client, room, *endpoint, body)
+def test_json_nested_twenty_thousand_deep_is_a_400(client, targets, endpoint, body):
+    response = send(client, targets, *endpoint, body)
     error = response.get_json()["error"]
     if endpoint[1] == S + "/tag-sets":  # a tag set file answers in its own words (and line)
         assert (response.status_code, error["code"]) == (422, "invalid_tag_set")
@@ -91,8 +70,8 @@ def escaped(body: dict) -> str:
     return text
 
 
-def post_body(room, **fields) -> dict:
-    return {"client_id": str(uuid.uuid4()), "table_id": room["table"], "text": "Goed", **fields}
+def post_body(targets, **fields) -> dict:
+    return {"client_id": str(uuid.uuid4()), "table_id": targets["table"], "text": "Goed", **fields}
 
 
 SURROGATE_CASES = [
@@ -114,9 +93,9 @@ SURROGATE_CASES = [
 
 
 @pytest.mark.parametrize("case", SURROGATE_CASES, ids=lambda c: f"{c[0]} {c[1]}")
-def test_lone_surrogates_are_a_400(client, room, case):
+def test_lone_surrogates_are_a_400(client, targets, case):
     method, path, role, body = case
-    response = send(client, room, method, path, role, escaped(body(room)))
+    response = send(client, targets, method, path, role, escaped(body(targets)))
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
     assert response.get_json()["error"]["code"] == "malformed_json"
 
@@ -125,12 +104,12 @@ NON_ASCII_DIGITS = ["²", "١٢", "①"]
 
 
 @pytest.mark.parametrize("digits", NON_ASCII_DIGITS)
-def test_non_ascii_digits_are_refused_over_the_api(client, room, digits):
-    code = room["code"]
+def test_non_ascii_digits_are_refused_over_the_api(client, targets, digits):
+    code = targets["code"]
     assert client.get(f"/api/v1/sessions/{code}/insights?since={digits}").status_code == 400
     cases = [
         ("PATCH", S + "/participants/me", "participant", {"table_id": digits}),
-        ("POST", S + "/insights", "participant", post_body(room, table_id=digits)),
+        ("POST", S + "/insights", "participant", post_body(targets, table_id=digits)),
         ("POST", S + "/participants", None, {"table_id": digits}),
         ("PUT", S + "/spotlight", "facilitator", {"insight_id": digits}),
         ("POST", S + "/insights/{insight}/merge", "facilitator", {"into": digits}),
@@ -138,7 +117,7 @@ def test_non_ascii_digits_are_refused_over_the_api(client, room, digits):
         ("PATCH", S, "organiser", {"event_id": digits}),
     ]
     for method, path, role, body in cases:
-        response = send(client, room, method, path, role, json.dumps(body))
+        response = send(client, targets, method, path, role, json.dumps(body))
         assert response.status_code == 422, (path, response.get_data(as_text=True)[:300])
         assert response.get_json()["error"]["field"] in (
             "table_id",
@@ -149,10 +128,10 @@ def test_non_ascii_digits_are_refused_over_the_api(client, room, digits):
 
 
 @pytest.mark.parametrize("digits", NON_ASCII_DIGITS)
-def test_non_ascii_digits_are_refused_in_forms(app, client, room, digits):
-    code = room["code"]
+def test_non_ascii_digits_are_refused_in_forms(app, client, targets, digits):
+    code = targets["code"]
     assert client.post(f"/j/{code}/join", data={"table_id": digits}).status_code == 422
-    client.set_cookie(f"p_{code}", room["tokens"]["participant"])
+    client.set_cookie(f"p_{code}", targets["tokens"]["participant"])
     assert client.post(f"/j/{code}/table", data={"table_id": digits}).status_code == 422
     posted = client.post(
         f"/j/{code}/post", data={"client_id": str(uuid.uuid4()), "text": "x", "table_id": digits}
@@ -168,16 +147,21 @@ def test_non_ascii_digits_are_refused_in_forms(app, client, room, digits):
     assert download.status_code == 422
 
 
-def test_settings_tag_sets_must_name_tag_sets(client, room):
+def test_settings_tag_sets_must_name_tag_sets(client, targets):
     for value in ([{}], [[]], [None], [SURROGATE]):
         response = send(
-            client, room, "PATCH", S, "facilitator", json.dumps({"settings": {"tag_sets": value}})
+            client,
+            targets,
+            "PATCH",
+            S,
+            "facilitator",
+            json.dumps({"settings": {"tag_sets": value}}),
         )
         assert response.status_code in (400, 422), value
         assert response.get_json()["error"]["code"] in ("invalid", "malformed_json")
 
 
-def test_a_tag_set_label_with_a_lone_surrogate_is_refused(client, room):
+def test_a_tag_set_label_with_a_lone_surrogate_is_refused(client, targets):
     tag_set = {
         "name": "Eigen",
         "kinds": [
@@ -185,24 +169,24 @@ def test_a_tag_set_label_with_a_lone_surrogate_is_refused(client, room):
             {"key": "bad", "nl": "Slecht" + SURROGATE, "en": "Bad"},
         ],
     }
-    token = room["tokens"]["facilitator"]
+    token = targets["tokens"]["facilitator"]
     response = client.put(
-        f"/api/v1/sessions/{room['code']}/tag-sets",
+        f"/api/v1/sessions/{targets['code']}/tag-sets",
         data=escaped(tag_set),
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
     assert response.get_json()["error"]["code"] == "invalid_tag_set"
     # Nothing was stored: the console and a seated phone still open.
-    assert client.get(f"/f/{room['code']}?key={token}", follow_redirects=True).status_code == 200
-    client.set_cookie(f"p_{room['code']}", room["tokens"]["participant"])
-    assert client.get(f"/j/{room['code']}").status_code == 200
+    assert client.get(f"/f/{targets['code']}?key={token}", follow_redirects=True).status_code == 200
+    client.set_cookie(f"p_{targets['code']}", targets["tokens"]["participant"])
+    assert client.get(f"/j/{targets['code']}").status_code == 200
 
 
-def test_a_yaml_tag_set_nested_too_deep_is_refused(client, room):
-    token = room["tokens"]["facilitator"]
+def test_a_yaml_tag_set_nested_too_deep_is_refused(client, targets):
+    token = targets["tokens"]["facilitator"]
     response = client.put(
-        f"/api/v1/sessions/{room['code']}/tag-sets",
+        f"/api/v1/sessions/{targets['code']}/tag-sets",
         data="kinds: " + "[" * 5000 + "]" * 5000,
         headers={"Authorization": f"Bearer {token}"},
     )
@@ -210,15 +194,15 @@ def test_a_yaml_tag_set_nested_too_deep_is_refused(client, room):
 
 
 @pytest.fixture
-def phone_socket(app, client, room):
+def phone_socket(app, client, targets):
     from workshop.extensions import socketio
 
     sio = socketio.test_client(
         app,
         auth={
-            "session": room["code"],
+            "session": targets["code"],
             "role": "participant",
-            "token": room["tokens"]["participant"],
+            "token": targets["tokens"]["participant"],
         },
         flask_test_client=client,
     )
@@ -238,10 +222,10 @@ def phone_socket(app, client, room):
     ],
 )
 def test_socket_events_with_malformed_input_get_an_error_ack(
-    room, phone_socket, event, data, field
+    targets, phone_socket, event, data, field
 ):
     if event == "insight:post" and data["table_id"] is None:
-        data = {**data, "table_id": room["table"]}
+        data = {**data, "table_id": targets["table"]}
     answer = phone_socket.emit(event, data, callback=True)
     assert answer["ok"] is False, answer
     assert answer["error"]["code"] in ("invalid", "malformed_json", "malformed_text"), answer

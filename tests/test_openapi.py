@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
 from schemathesis.checks import not_a_server_error
 
-from tests.conftest import ORGANISER_TOKEN, Api
+from tests.support import ORGANISER_TOKEN, Api
 from workshop import domain
 from workshop.openapi import base_document
 

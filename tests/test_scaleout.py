@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .conftest import TEST_DATABASE_URL, TEST_REDIS_URL, Api, LiveServer, SocketClient
+from tests.support import TEST_DATABASE_URL, TEST_REDIS_URL, Api, LiveServer, SocketClient
 
 pytestmark = [
     pytest.mark.scaleout,

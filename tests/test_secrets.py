@@ -11,7 +11,7 @@ import zlib
 import pytest
 from itsdangerous import base64_decode
 
-from tests.conftest import ORGANISER_TOKEN, ROOT
+from tests.support import ORGANISER_TOKEN, ROOT
 from workshop.config import ConfigError, from_environment
 
 STRONG = "Zq3-vN8_kP1xR7tL0wY5mB2cH9dF4gJ6"

@@ -12,8 +12,8 @@ import uuid
 import pytest
 import requests
 
-from tests.conftest import ORGANISER_TOKEN, LiveServer
 from tests.rawws import connect_participant, frame, open_websocket, read_frame
+from tests.support import ORGANISER_TOKEN, LiveServer
 from workshop import socketguard
 
 WORKER_CONNECTIONS = 300

@@ -9,7 +9,7 @@ import subprocess
 
 import requests
 
-from .conftest import ROOT, LiveServer
+from tests.support import ROOT, LiveServer
 
 
 def fresh_checkout(target):
@@ -31,7 +31,7 @@ def fresh_checkout(target):
 
 def test_python_app_py_on_a_fresh_checkout_speaks_dutch(tmp_path, monkeypatch):
     checkout = fresh_checkout(tmp_path / "srv")
-    monkeypatch.setattr("tests.conftest.ROOT", checkout)  # LiveServer runs `python app.py` there
+    monkeypatch.setattr(LiveServer, "root", checkout)  # LiveServer runs `python app.py` there
     server = LiveServer(tmp_path).start()
     try:
         page = requests.get(server.url + "/?lang=nl", timeout=10)

@@ -13,12 +13,6 @@ CUSTOM = Path(__file__).parent / "data" / "buurtgesprek.json"
 WIJKKOMPAS = Path(tags.__file__).parent / "data" / "wijkkompas.json"
 
 
-@pytest.fixture
-def room(api_client):
-    created = api_client.create_session()
-    return created, api_client
-
-
 def put_tags(api, created, body, expect=None, content_type="application/json"):
     return api.call(
         "PUT",
@@ -49,7 +43,7 @@ def test_default_set_is_wijkkompas_and_reads_back_unchanged():
 
 
 def test_a_session_brings_its_own_set(room):
-    created, api = room
+    created, api = room.created, room.api
     code, key = created["code"], created["facilitator_key"]
     answer = put_tags(api, created, CUSTOM.read_bytes(), 200).json()
     assert answer["name"] == "buurtgesprek" and answer["custom"] is True
@@ -110,7 +104,7 @@ def test_a_session_brings_its_own_set(room):
 
 
 def test_only_the_facilitator_sets_tags(room):
-    created, api = room
+    created, api = room.created, room.api
     path = f"/sessions/{created['code']}/tag-sets"
     assert api.call("PUT", path, data=CUSTOM.read_bytes()).status_code == 401
     assert api.call("PUT", path, "not-the-key", data=CUSTOM.read_bytes()).status_code == 403
@@ -145,7 +139,7 @@ BAD_FILES = [
 
 @pytest.mark.parametrize(("body", "line", "message"), BAD_FILES)
 def test_bad_files_get_a_422_naming_the_line(room, body, line, message):
-    created, api = room
+    created, api = room.created, room.api
     error = put_tags(api, created, body, 422).json()["error"]
     assert error["code"] == "invalid_tag_set"
     assert error["line"] == line, error
@@ -153,7 +147,7 @@ def test_bad_files_get_a_422_naming_the_line(room, body, line, message):
 
 
 def test_unreadable_bodies(room):
-    created, api = room
+    created, api = room.created, room.api
     assert put_tags(api, created, b"", 422).json()["error"]["message"] == "The file is empty."
     assert "UTF-8" in put_tags(api, created, b"\xff\xfe{", 422).json()["error"]["message"]
     assert put_tags(api, created, b"x" * 70_000).status_code == 413
@@ -184,7 +178,7 @@ def test_cli_loads_a_tag_file(app, ctx, tmp_path):
 
 
 def test_export_filters(room):
-    created, api = room
+    created, api = room.created, room.api
     code, key = created["code"], created["facilitator_key"]
     first, second = created["tables"][0]["id"], created["tables"][1]["id"]
     vve = api.join(code, first, name="Kees", organisation_type="owners_association")
@@ -211,7 +205,7 @@ def test_export_filters(room):
 
 
 def test_wall_view_and_sort_settings(room):
-    created, api = room
+    created, api = room.created, room.api
     path, key = f"/sessions/{created['code']}", created["facilitator_key"]
     for view in ("perspectives", "compass", "stats", "mix", "tables"):
         settings = api.call("PATCH", path, key, 200, json={"settings": {"wall_view": view}}).json()

@@ -30,11 +30,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     if "SESSION_COOKIE_SECURE" not in (overrides or {}):
         # Secure cookies whenever the public address is https (a test may override PUBLIC_URL).
         app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_URL"].startswith("https://")
-    if app.config.get("TRUSTED_PROXIES"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
@@ -76,10 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from .socketguard import SocketGuard
 
-    SocketGuard(
-        socketio.server,
-        proxy_hops=app.config.get("TRUSTED_PROXIES") or app.config.get("PROXY_HOPS"),
-    )
+    SocketGuard(socketio.server, proxy_hops=app.config.get("PROXY_HOPS") or 0)
     # After the guard's WebSocket class: a frame that is not Engine.IO ("x") closes its connection
     # without a traceback.
     wire.install(socketio.server.eio)

@@ -110,17 +110,16 @@ def from_environment(instance_path: str, env=os.environ) -> dict:
         "ORGANISER_TOKEN_GENERATED": not organiser_token,
         "REDIS_URL": env.get("REDIS_URL") or None,
         "SOCKETIO_CHANNEL": env.get("SOCKETIO_CHANNEL", "aantafel"),
-        # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host are trusted (docs/DEPLOYMENT.md).
-        "PROXY_HOPS": int(env.get("PROXY_HOPS", "0")),
+        # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host are trusted, so limits per
+        # address see the phone's address and not the proxy's (docs/DEPLOYMENT.md). TRUSTED_PROXIES
+        # is its former name, still read.
+        "PROXY_HOPS": int(env.get("PROXY_HOPS") or env.get("TRUSTED_PROXIES") or "0"),
         "PRODUCTION": production,
         "FRAME_ANCESTORS": env.get("FRAME_ANCESTORS", "'none'"),
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": secure_cookies,
-        # Behind a reverse proxy, how many hops of X-Forwarded-For/-Proto/-Host to trust, so
-        # per-address limits see the phone's address and not the proxy's (0: no proxy).
-        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # Origins besides PUBLIC_URL (and same-origin) allowed to open a Socket.IO connection.
         "SOCKET_ORIGINS": [o for o in env.get("SOCKET_ORIGINS", "").split(",") if o.strip()],
         "WTF_CSRF_TIME_LIMIT": None,

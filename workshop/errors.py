@@ -22,29 +22,15 @@ class DomainError(Exception):
         return {"code": self.code, "message": self.message, **self.extra}
 
 
-class BadRequest(DomainError):
-    status, code = 400, "bad_request"
+def kind(name: str, status: int, code: str) -> type[DomainError]:
+    """One subclass per HTTP status, so callers raise `NotFound(...)` and handlers catch by kind."""
+    return type(name, (DomainError,), {"status": status, "code": code})
 
 
-class Unauthorized(DomainError):
-    status, code = 401, "unauthorized"
-
-
-class Forbidden(DomainError):
-    status, code = 403, "forbidden"
-
-
-class NotFound(DomainError):
-    status, code = 404, "not_found"
-
-
-class Conflict(DomainError):
-    status, code = 409, "conflict"
-
-
-class Invalid(DomainError):
-    status, code = 422, "invalid"
-
-
-class RateLimited(DomainError):
-    status, code = 429, "rate_limited"
+BadRequest = kind("BadRequest", 400, "bad_request")
+Unauthorized = kind("Unauthorized", 401, "unauthorized")
+Forbidden = kind("Forbidden", 403, "forbidden")
+NotFound = kind("NotFound", 404, "not_found")
+Conflict = kind("Conflict", 409, "conflict")
+Invalid = kind("Invalid", 422, "invalid")
+RateLimited = kind("RateLimited", 429, "rate_limited")

@@ -122,9 +122,8 @@ def load_summaries(tables) -> None:
         set_committed_value(table, "summary", found.get(table.id))
 
 
-def session_payload(session: Session, counts: dict | None = None) -> dict:
-    """Public fields of a session: what every client receives as `session:update`."""
-    load_summaries(session.tables)
+def session_fields(session: Session) -> dict:
+    """What a session is, the same in the live payload and in the JSON harvest."""
     return {
         "code": session.code,
         "title": session.title,
@@ -133,6 +132,14 @@ def session_payload(session: Session, counts: dict | None = None) -> dict:
         "state": session.state,
         "seq": session.seq,
         "settings": dict(session.settings or {}),
+    }
+
+
+def session_payload(session: Session, counts: dict | None = None) -> dict:
+    """Public fields of a session: what every client receives as `session:update`."""
+    load_summaries(session.tables)
+    return {
+        **session_fields(session),
         "tables": [table_payload(table) for table in session.tables],
         "round": round_payload(session),
         "counts": counts or {},

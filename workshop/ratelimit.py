@@ -210,7 +210,7 @@ def retry_after(wait: float) -> int:
 
 
 def client_address() -> str:
-    """The caller's address (HTTP request or Socket.IO handler); behind a proxy see TRUSTED_PROXIES."""
+    """The caller's address (HTTP request or Socket.IO handler); behind a proxy see PROXY_HOPS."""
     return (request.remote_addr if has_request_context() else None) or "-"
 
 

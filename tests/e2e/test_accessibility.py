@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ORGANISER_TOKEN
 from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
+from tests.support import ORGANISER_TOKEN
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 

@@ -4,8 +4,8 @@ import io
 
 import openpyxl
 
-from tests.conftest import ORGANISER_TOKEN
 from tests.e2e.conftest import LAPTOP, screenshot
+from tests.support import ORGANISER_TOKEN
 
 
 def test_organiser_signs_in_and_downloads_the_event_harvest(live_server, api, page_for):

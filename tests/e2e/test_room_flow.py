@@ -1,8 +1,8 @@
 """A real room in a real browser: closing, the host page, the phone's join and post, the organiser."""
 
-from tests.conftest import ORGANISER_TOKEN
 from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
 from tests.e2e.test_accessibility import serious_violations
+from tests.support import ORGANISER_TOKEN
 
 ORGANISER_WIDE = {"width": 1366, "height": 768}
 

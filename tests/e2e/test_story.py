@@ -12,8 +12,8 @@ import re
 
 import docx
 
-from tests.conftest import ORGANISER_TOKEN
 from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
+from tests.support import ORGANISER_TOKEN
 
 PHONES = [
     # (table index, name, organisation type, text, kind, perspectives)

@@ -190,7 +190,7 @@ def test_no_page_violates_the_csp(api, watch, live_server):
         watched.assert_clean()
     # Signed in, the organiser dashboard too.
     organiser = watch(live_server.url + "/o/", LAPTOP)
-    from tests.conftest import ORGANISER_TOKEN
+    from tests.support import ORGANISER_TOKEN
 
     organiser.page.fill("input[name=token]", ORGANISER_TOKEN)
     organiser.page.click("form button")

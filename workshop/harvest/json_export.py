@@ -8,13 +8,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Participant, Vote
+from ..payloads import iso, round_payload, session_fields
 from .rows import entries
 
 FORMAT = "aantafel-harvest/1"
-
-
-def iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def session_document(session, options) -> dict:
@@ -40,20 +37,10 @@ def session_document(session, options) -> dict:
     for entry in found:
         per_round[entry.insight.round] += 1
     return {
-        "code": session.code,
-        "title": session.title,
-        "description": session.description,
-        "language": session.language,
-        "state": session.state,
-        "settings": dict(session.settings or {}),
+        **session_fields(session),
         "created_at": iso(session.created_at),
         "event": {"id": session.event.id, "name": session.event.name} if session.event else None,
-        "seq": session.seq,
-        "round": {
-            "number": session.round_number,
-            "title": session.round_title,
-            "ends_at": iso(session.round_ends_at),
-        },
+        "round": round_payload(session),
         "rounds": [
             {"number": number, "insights": per_round[number]}
             for number in sorted(set(range(1, session.round_number + 1)) | set(per_round))
