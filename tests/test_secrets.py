@@ -150,6 +150,23 @@ def test_start_up_prints_the_token_only_for_a_laptop_that_made_it(
     assert (ORGANISER_TOKEN in printed) is shown, printed
 
 
+def test_production_start_up_prints_no_facilitator_link(app, capsys):
+    """A first start on a laptop makes a demo session and prints its console link (with its key);
+    production start-up output goes to logs, so it makes none and prints no key."""
+    from workshop import domain
+    from workshop.cli import prepare
+
+    app.config.update(PRODUCTION=True)
+    prepare(app)
+    printed = capsys.readouterr().out
+    assert "key=" not in printed and "Facilitator" not in printed, printed
+    with app.app_context():
+        assert not domain.any_session()
+    app.config.update(PRODUCTION=False)
+    prepare(app)
+    assert "key=" in capsys.readouterr().out
+
+
 def test_participant_and_host_tokens_do_not_spend_the_wrong_key_budget(client, api_client):
     from workshop import domain
     from workshop.models import Session

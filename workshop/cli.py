@@ -190,8 +190,9 @@ def prepare(app: Flask) -> None:
         click.echo("Aan tafel is starting.")
         click.echo(f"  Organiser page: {links.organiser_url()}")
         click.echo(f"    organiser token: {organiser_token_line(current_app.config)}")
-        if not domain.any_session():
-            # Marked as a demo, so it never passes for a real session on the organiser page.
+        if not domain.any_session() and not current_app.config["PRODUCTION"]:
+            # Marked as a demo, so it never passes for a real session on the organiser page. Not in
+            # production, whose start-up output goes to logs: its links carry a facilitator key.
             session, key = domain.create_session(
                 DEMO_TITLE, "nl", "wijkaanpak", description=DEMO_DESCRIPTION
             )
