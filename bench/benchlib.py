@@ -2,7 +2,7 @@
 
 Everything runs on loopback. Servers are `python app.py` on a free port with a database of their
 own; clients are python-socketio AsyncClients, many in one asyncio loop (a thread per client would
-make the load generator measure itself, see ENGINEERING.md).
+make the load generator measure itself: the threaded client starts a thread per received message).
 """
 
 import asyncio
