@@ -61,6 +61,7 @@ def test_a_post_queued_in_a_closed_tab_is_sent_when_the_page_opens_again(api, pa
     phone.wait_for_selector('#connection[data-status="online"]')
     context = phone.context
     context.set_offline(True)
+    phone.wait_for_function("navigator.onLine === false")  # the page has seen it, as a phone would
     phone.fill("#text", "Getypt in de trein, tab dicht voor de halte.")
     phone.click("#send")
     phone.wait_for_selector(WAITING)

@@ -3,8 +3,22 @@
 import uuid
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from .server import ORGANISER_TOKEN
+
+
+def kept_alive_session() -> requests.Session:
+    """A session that sends again when the server closed a kept-alive connection under it.
+
+    gunicorn closes an idle keep-alive connection after 2 s; a request that reuses it at that
+    moment gets "connection reset" before the server has read it, so sending it again is safe.
+    """
+    http = requests.Session()
+    retry = Retry(total=2, connect=2, read=2, status=0, allowed_methods=None, backoff_factor=0.1)
+    http.mount("http://", HTTPAdapter(max_retries=retry))
+    return http
 
 
 class Reply:
@@ -26,7 +40,7 @@ class Api:
 
     def __init__(self, target):
         if isinstance(target, str):
-            self.base, self.http, self.client = target + "/api/v1", requests.Session(), None
+            self.base, self.http, self.client = target + "/api/v1", kept_alive_session(), None
         else:
             self.base, self.http, self.client = "/api/v1", None, target
 
