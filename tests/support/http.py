@@ -16,7 +16,10 @@ def kept_alive_session() -> requests.Session:
     moment gets "connection reset" before the server has read it, so sending it again is safe.
     """
     http = requests.Session()
-    retry = Retry(total=2, connect=2, read=2, status=0, allowed_methods=None, backoff_factor=0.1)
+    retry = Retry(
+        total=2, connect=2, read=2, status=0, allowed_methods=None, backoff_factor=0.1,
+        respect_retry_after_header=False, raise_on_status=False,
+    )  # fmt: skip
     http.mount("http://", HTTPAdapter(max_retries=retry))
     return http
 
