@@ -25,7 +25,8 @@ import socketio
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.benchlib import percentiles  # noqa: E402
-from tests.support import ORGANISER_TOKEN, LiveServer  # noqa: E402
+from tests.support import LiveServer  # noqa: E402
+from tests.support.http import Api  # noqa: E402
 
 KINDS = ["experience", "lesson", "success", "frustration", "question", "tip"]
 PERSPECTIVES = [
@@ -234,32 +235,17 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     server = LiveServer(Path(tempfile.mkdtemp(prefix="rehearsal-"))).start()
     try:
-        import requests
-
-        created = requests.post(
-            f"{server.url}/api/v1/sessions",
-            json={
-                "title": "Aan tafel met de wijkaanpak",
-                "language": "nl",
-                "template": "wijkaanpak",
-            },
-            headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"},
-            timeout=10,
-        ).json()
-        requests.patch(
-            f"{server.url}/api/v1/sessions/{created['code']}",
-            json={"state": "open"},
-            headers={"Authorization": f"Bearer {created['facilitator_key']}"},
-            timeout=10,
-        ).raise_for_status()
+        api = Api(server.url)
+        created = api.create_session(state="open")
         room = asyncio.run(run_room(server.url, created, args.phones, args.insights))
         shots = screenshots(server.url, created, args.out)
-        requests.patch(
-            f"{server.url}/api/v1/sessions/{created['code']}",
+        api.call(
+            "PATCH",
+            f"/sessions/{created['code']}",
+            created["facilitator_key"],
+            200,
             json={"state": "closed"},
-            headers={"Authorization": f"Bearer {created['facilitator_key']}"},
-            timeout=10,
-        ).raise_for_status()
+        )
         room["exports"] = check_exports(server.url, created, room["posted"] - 1)
         log = server.log_path.read_text(errors="replace")
         room["server_errors"] = log.count("Traceback") + log.count("WORKER TIMEOUT")
