@@ -131,6 +131,9 @@ class Participant(db.Model):
     quote_consent: Mapped[str] = mapped_column(
         db.String(20), default=QuoteConsent.ANONYMOUS, server_default=QuoteConsent.ANONYMOUS
     )
+    # When the participant answered the consent question; None: not asked yet (the phone asks
+    # before the first post, and until then "anonymous" holds).
+    consent_given_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     table_id: Mapped[int | None] = mapped_column(ForeignKey("table.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

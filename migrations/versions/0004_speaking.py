@@ -30,6 +30,7 @@ def upgrade():
                 "quote_consent", sa.String(length=20), nullable=False, server_default="anonymous"
             )
         )
+        batch.add_column(sa.Column("consent_given_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("insight") as batch:
         batch.add_column(sa.Column("quote_consent", sa.String(length=20), nullable=True))
 
@@ -38,6 +39,7 @@ def downgrade():
     with op.batch_alter_table("insight") as batch:
         batch.drop_column("quote_consent")
     with op.batch_alter_table("participant") as batch:
+        batch.drop_column("consent_given_at")
         batch.drop_column("quote_consent")
         batch.drop_column("place")
         batch.drop_column("role")

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from ..errors import N_, BadRequest, Unauthorized
 from ..extensions import db
-from ..models import Participant, Session
+from ..models import Participant, Session, utcnow
 from ..security import new_token, token_hash
 from . import changes
 from .consent import consent_field, speaker_fields
@@ -31,7 +31,7 @@ def join(session: Session, data: dict) -> tuple[Participant, str]:
         organisation_type=organisation_type,
         table_id=table_id,
         **speaking,
-        **({"quote_consent": quote_consent} if quote_consent else {}),
+        **({"quote_consent": quote_consent, "consent_given_at": utcnow()} if quote_consent else {}),
     )
     db.session.add(participant)
     db.session.commit()
@@ -82,7 +82,7 @@ def update_participant(session: Session, participant: Participant, data: dict) -
     for name, value in speaking.items():
         setattr(participant, name, value)
     if quote_consent:
-        participant.quote_consent = quote_consent
+        participant.quote_consent, participant.consent_given_at = quote_consent, utcnow()
     moved = participant.table_id != old_table
     changes.commit(*([changes.ParticipantMoved(participant, old_table)] if moved else []))
     return participant
