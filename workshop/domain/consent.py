@@ -73,7 +73,8 @@ def attribution(
 ) -> str | None:
     """How a document names the speaker at this consent level; None for "room" (not at all).
 
-    - "name": "Tijs van Gisbergen, projectleider, gemeente Tilburg, Tilburg" (what was given)
+    - "name": "Tijs van Gisbergen, projectleider, gemeente Tilburg, Tilburg" (what was given;
+      the organisation type where no organisation was typed: "Joost, gemeente")
     - "organisation": "gemeente Tilburg (Tilburg)": organisation and place, never a name or role
     - "anonymous": "een deelnemer (gemeente)" / "a participant (municipality)"
     A post made "without my name" never shows the name, whatever the level. A level with nothing
@@ -90,15 +91,16 @@ def attribution(
     organisation = (participant.organisation or "").strip()
     place = (participant.place or "").strip()
     if consent == QuoteConsent.NAME:
-        parts = [
-            participant.name if named else "",
-            participant.role,
-            organisation,
-            place if place.casefold() != organisation.casefold() else "",
-        ]
-        parts = [part.strip() for part in parts if part and part.strip()]
-        if parts and parts != [place]:  # a place alone is no speaker: fall back below
-            return ", ".join(parts)
+        name = (participant.name or "").strip() if named else ""
+        role = (participant.role or "").strip()
+        if name or role or organisation:  # else no speaker to name: fall back below
+            parts = [
+                name,
+                role,
+                organisation or type_label(participant, language, tag_set),
+                place if place.casefold() != organisation.casefold() else "",
+            ]
+            return ", ".join(part for part in parts if part)
     if consent in (QuoteConsent.NAME, QuoteConsent.ORGANISATION) and organisation:
         return (
             f"{organisation} ({place})"
