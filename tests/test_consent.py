@@ -481,3 +481,32 @@ def test_a_bad_consent_in_an_import_file_is_refused(app, consented, tmp_path):
     path.write_text(json.dumps(document))
     result = app.test_cli_runner().invoke(args=["import-json", str(path)])
     assert result.exit_code != 0 and "quote_consent" in result.output
+
+
+# --- Socket.IO: the same consent on the live path ----------------------------------------------
+
+
+def test_a_socket_post_carries_its_consent_and_the_console_sees_who_speaks(
+    make_live_session, join, sockets
+):
+    from tests.support.http import insight_body
+
+    room = make_live_session()
+    me = join(room, quote_consent="name", **TILBURG)["token"]
+    console = sockets(room.code, "facilitator", room.key)
+    wall = sockets(room.code, "wall")
+    phone = sockets(room.code, "participant", me)
+
+    refused = phone.call("insight:post", insight_body(room.table, "Fout.", quote_consent="all"))
+    assert refused["ok"] is False and refused["error"]["allowed"] == ALLOWED
+
+    ack = phone.call("insight:post", insight_body(room.table, "Zaal.", quote_consent="room"))
+    assert ack["ok"] and ack["insight"]["quote_consent"] == "room"
+    seen = console.wait_for("insight:new", lambda i: i["text"] == "Zaal.")
+    assert seen["quote_consent"] == "room" and seen["speaker"]["role"] == "projectleider"
+    on_wall = wall.wait_for("insight:new", lambda i: i["text"] == "Zaal.")  # the room may see it
+    assert "speaker" not in on_wall and on_wall["quote_consent"] == "room"
+    followed = phone.call("insight:post", insight_body(room.table, "Met naam."))
+    assert followed["insight"]["quote_consent"] == "name"
+    listed = room.api.call("GET", f"/sessions/{room.code}/insights?since=0", expect=200).json()
+    assert [i["text"] for i in listed["insights"]] == ["Zaal.", "Met naam."]
