@@ -14,9 +14,9 @@ const socket = window.io({
   transports: ["websocket", "polling"],
   reconnectionDelayMax: 5000,
 });
-socket.on("connect", () => (dot.dataset.status = "connected"));
-socket.on("disconnect", () => (dot.dataset.status = "disconnected"));
-socket.on("connect_error", () => (dot.dataset.status = "disconnected"));
+socket.on("connect", () => (dot.dataset.status = "online"));
+socket.on("disconnect", () => (dot.dataset.status = "offline"));
+socket.on("connect_error", () => (dot.dataset.status = "offline"));
 socket.on(EVENTS.EVENT_UPDATE, render);
 
 function render({ sessions }) {
