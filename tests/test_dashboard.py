@@ -135,3 +135,28 @@ def test_the_dashboard_page_needs_the_organiser(client, api_client):
     page = client.get(f"/o/events/{event['id']}/live")
     assert page.status_code == 200 and "dashboard.js" in page.text and "E</h1>" in page.text
     assert client.get("/o/events/999999/live").status_code == 404
+
+
+def test_blind_spots_follow_posts_edits_and_hiding(app, api_client):
+    """The overview reads only changed insights each tick; hiding one takes its coverage away."""
+    from workshop import domain
+
+    event = api_client.call("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "E"}).json()
+    room = api_client.create_session(event_id=event["id"])
+    code, key, table = room["code"], room["facilitator_key"], room["tables"][0]["id"]
+    me = api_client.join(code, table)["token"]
+
+    def missing() -> list[str]:
+        with app.app_context():
+            overview = domain.event_overview(domain.get_event(event["id"]), lambda ids: {})
+            return overview["sessions"][0]["blind_spots"][str(table)]
+
+    assert "residents" in missing()
+    first = api_client.post(code, me, table, perspectives=["residents"]).json()
+    second = api_client.post(code, me, table, perspectives=["residents", "energy_network"]).json()
+    assert "residents" not in missing() and "energy_network" not in missing()
+    hide = {"status": "hidden"}
+    api_client.call("PATCH", f"/sessions/{code}/insights/{first['id']}", key, 200, json=hide)
+    assert "residents" not in missing()  # the second insight still covers it
+    api_client.call("PATCH", f"/sessions/{code}/insights/{second['id']}", key, 200, json=hide)
+    assert {"residents", "energy_network"} <= set(missing())

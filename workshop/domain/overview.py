@@ -15,9 +15,9 @@ from ..extensions import db
 from ..models import Event, Insight, InsightStatus, Session, Table
 
 RECENT = timedelta(minutes=5)  # "posts in the last 5 minutes"
-# Blind spots change only when a session's insights change: kept per (session, seq), so a
-# dashboard's tick reads the perspectives of a quiet session's insights once, not every second.
-_covered_cache: dict[int, tuple[int, dict[int, set[str]]]] = {}
+# Per session: the seq read up to, and each visible insight's (table, perspectives). A tick reads
+# only the insights changed since (see `_covered`).
+_covered_cache: dict[int, tuple[int, dict[int, tuple[int, tuple]]]] = {}
 
 
 def event_overview(
@@ -94,15 +94,26 @@ def _blind_spots(session: Session, tables: list[Table]) -> dict[str, list[str]]:
 
 
 def _covered(session: Session) -> dict[int, set[str]]:
-    cached = _covered_cache.get(session.id)
-    if cached and cached[0] == session.seq:
-        return cached[1]
+    """Perspectives touched per table, read incrementally: only insights changed since last time.
+
+    A busy session changes every second; reading all its insights each time made the dashboard's
+    tick grow with the harvest. The cache keeps each visible insight's table and perspectives, so
+    a change that hides or withdraws one takes its coverage away too.
+    """
+    seen_seq, visible = _covered_cache.get(session.id, (0, {}))
+    if seen_seq != session.seq:
+        visible = dict(visible)
+        for insight_id, table_id, perspectives, public in db.session.execute(
+            select(Insight.id, Insight.table_id, Insight.perspectives, Insight.public).where(
+                Insight.session_id == session.id, Insight.seq > seen_seq
+            )
+        ):
+            if public:
+                visible[insight_id] = (table_id, tuple(perspectives or ()))
+            else:
+                visible.pop(insight_id, None)
+        _covered_cache[session.id] = (session.seq, visible)
     covered: dict[int, set[str]] = {}
-    for table_id, perspectives in db.session.execute(
-        select(Insight.table_id, Insight.perspectives).where(
-            Insight.session_id == session.id, Insight.public
-        )
-    ):
-        covered.setdefault(table_id, set()).update(perspectives or ())
-    _covered_cache[session.id] = (session.seq, covered)
+    for table_id, perspectives in visible.values():
+        covered.setdefault(table_id, set()).update(perspectives)
     return covered

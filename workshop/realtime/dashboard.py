@@ -76,6 +76,7 @@ def _tick_forever(app) -> None:
                     logger.exception("Dashboard update of event %s failed", event_id)
                 finally:
                     db.session.remove()
+            socketio.sleep(0)  # posts waiting for the database go first
 
 
 def send_if_changed(event_id: int) -> None:
