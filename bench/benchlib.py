@@ -233,14 +233,17 @@ def write_result(name: str, result: dict) -> Path:
 
 
 async def create_session(
-    http: aiohttp.ClientSession, url: str, tables: int, token: str = ORGANISER_TOKEN
+    http: aiohttp.ClientSession,
+    url: str,
+    tables: int,
+    token: str = ORGANISER_TOKEN,
+    event_id: int | None = None,
 ) -> dict:
     """An open session on the wijkaanpak template (3 tables), with extra tables up to `tables`."""
     auth = {"Authorization": f"Bearer {token}"}
+    body = {"title": "Benchmark plenary", "language": "nl", "template": "wijkaanpak"}
     async with http.post(
-        f"{url}/api/v1/sessions",
-        json={"title": "Benchmark plenary", "language": "nl", "template": "wijkaanpak"},
-        headers=auth,
+        f"{url}/api/v1/sessions", json=body | {"event_id": event_id}, headers=auth
     ) as response:
         assert response.status == 201, await response.text()
         created = await response.json()
@@ -258,6 +261,16 @@ async def create_session(
     ) as response:
         assert response.status == 200, await response.text()
     return created
+
+
+async def create_event(http: aiohttp.ClientSession, url: str, name: str = "Benchmark") -> int:
+    async with http.post(
+        f"{url}/api/v1/events",
+        json={"name": name},
+        headers={"Authorization": f"Bearer {ORGANISER_TOKEN}"},
+    ) as response:
+        assert response.status == 201, await response.text()
+        return (await response.json())["id"]
 
 
 async def join_many(http, url: str, code: str, table_ids: list[int], count: int) -> list[dict]:

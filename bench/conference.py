@@ -32,9 +32,11 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import (  # noqa: E402
+    ORGANISER_TOKEN,
     LoopLag,
     Monitor,
     Server,
+    create_event,
     create_session,
     join_many,
     machine,
@@ -63,7 +65,9 @@ class Client:
 
     def __init__(self, url: str, code: str, role: str, token: str | None = None, table_id=None):
         self.url, self.code, self.role, self.token, self.table_id = url, code, role, token, table_id
+        self.auth = {"session": code, "role": role, "token": token}
         self.received: list[tuple[str, float]] = []
+        self.dashboard_updates: list[float] = []  # arrival times of event:update
         self.connected = False
         self.ws = None
         self.acks: dict[int, asyncio.Future] = {}
@@ -83,8 +87,7 @@ class Client:
             )
             opened = await asyncio.wait_for(self.ws.receive_str(), 30)
             assert opened.startswith("0{"), opened
-            auth = {"session": self.code, "role": self.role, "token": self.token}
-            await self.ws.send_str("40" + json.dumps(auth))
+            await self.ws.send_str("40" + json.dumps(self.auth))
             answer = ""
             while not answer.startswith(("40", "44")):
                 answer = await asyncio.wait_for(self.ws.receive_str(), 30)
@@ -108,6 +111,8 @@ class Client:
             elif data.startswith('42["insight:new"'):
                 arrived = time.monotonic()
                 self.received.append((json.loads(data[2:])[1].get("client_id"), arrived))
+            elif data.startswith('42["event:update"'):
+                self.dashboard_updates.append(time.monotonic())
             elif data.startswith("43"):
                 bracket = data.index("[")
                 future = self.acks.pop(int(data[2:bracket]), None)
@@ -189,14 +194,21 @@ async def run(
     drain: float = 10.0,
     server_pids: list[int] | None = None,
     warmup: float = 60.0,
+    dashboards: int = 0,
 ) -> dict:
-    """Set up the conference, run it for `duration` seconds, and count what arrived."""
+    """Set up the conference, run it for `duration` seconds, and count what arrived.
+
+    With `dashboards`, the sessions are one event's and that many organisers watch its live
+    dashboard (each on the next process).
+    """
     P = len(urls)
     rooms: list[Room] = []
     t0 = time.monotonic()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        event_id = await create_event(http, urls[0]) if dashboards else None
         for s in range(sessions):
-            rooms.append(Room(s, await create_session(http, urls[s % P], tables)))
+            created = await create_session(http, urls[s % P], tables, event_id=event_id)
+            rooms.append(Room(s, created))
         # P sessions join at a time (20 joins in flight each): about 20 per process.
         seats = []
         for first in range(0, sessions, P):
@@ -221,7 +233,12 @@ async def run(
             Client(urls[(room.index + 1 + w) % P], room.code, "wall") for w in range(walls)
         ]
         room.console = Client(urls[room.index % P], room.code, "facilitator", room.key)
-    everyone = [c for r in rooms for c in (*r.phones, *r.walls, r.console)]
+    watchers = []
+    for d in range(dashboards):
+        watcher = Client(urls[d % P], "", "organiser")
+        watcher.auth = {"role": "organiser", "token": ORGANISER_TOKEN, "event": event_id}
+        watchers.append(watcher)
+    everyone = [c for r in rooms for c in (*r.phones, *r.walls, r.console)] + watchers
     failed = await connect_all(everyone)
     connect_s = time.monotonic() - t0
     print(
@@ -392,6 +409,24 @@ async def run(
         "server": server,
         "memory_timeline": memory,
         "client": client_loop,
+        "dashboards": {
+            "open": dashboards,
+            # While posting went on (the first update, on connect, came before).
+            "updates_per_second": [
+                round(
+                    sum(start <= t <= start + measured_s for t in w.dashboard_updates)
+                    / max(measured_s, 1e-9),
+                    2,
+                )
+                for w in watchers
+            ],
+            "most_in_one_second": [
+                max(Counter(int(t - start) for t in w.dashboard_updates if t >= start).values())
+                if any(t >= start for t in w.dashboard_updates)
+                else 0
+                for w in watchers
+            ],
+        },
     }
     rss = [mb for _, mb in memory["samples"]]
     result["targets"] = {
@@ -493,6 +528,9 @@ def arguments(description: str = __doc__) -> argparse.ArgumentParser:
     parser.add_argument(
         "--warmup", type=float, default=60, help="seconds before memory should stay flat"
     )
+    parser.add_argument(
+        "--dashboards", type=int, default=0, help="organisers watching the live event dashboard"
+    )
     parser.add_argument("--drain", type=float, default=10, help="seconds to wait for stragglers")
     parser.add_argument("--label", default="", help="a note stored with the JSON result")
     return parser
@@ -542,6 +580,7 @@ def main():
                     args.drain,
                     server.pids(),
                     args.warmup,
+                    args.dashboards,
                 )
             )
         except BaseException:

@@ -312,6 +312,8 @@ ROUTES = [
         token_in_path=True,
     ),
     Route("organiser.index", "GET", "/o/", public()),
+    # Like /o/: the sign-in form for anyone, the dashboard for a signed-in organiser (cookie).
+    Route("organiser.live_event", "GET", "/o/events/{event}/live", public()),
     Route("organiser.login", "POST", "/o/login", public(302), form={"token": "x"}),
     Route("organiser.logout", "POST", "/o/logout", public(302), form={}),
     Route(

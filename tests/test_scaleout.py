@@ -9,7 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.support import TEST_DATABASE_URL, TEST_REDIS_URL, Api, LiveServer, SocketClient
+from tests.support import (
+    ORGANISER_TOKEN,
+    TEST_DATABASE_URL,
+    TEST_REDIS_URL,
+    Api,
+    LiveServer,
+    SocketClient,
+)
 
 pytestmark = [
     pytest.mark.scaleout,
@@ -158,6 +165,33 @@ def test_a_participants_budget_spent_on_one_process_is_spent_on_the_other(
     # A neighbour's budget is its own, on either process.
     neighbour = Api(b.url).join(code, table_id)
     assert Api(a.url).post(code, neighbour["token"], table_id).status_code == 201
+
+
+def test_a_dashboard_on_b_counts_phones_and_posts_on_a(servers, connect):
+    """Phones online are counted per process and shared in Redis; the overview reads both."""
+    a, b = servers
+    api = Api(a.url)
+    event = api.call("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "Energy-Up"}).json()
+    created = api.create_session(event_id=event["id"])
+    table = created["tables"][0]["id"]
+    phones = [api.join(created["code"], table) for _ in range(3)]
+    sockets = [connect(a, created["code"], "participant", phone["token"]) for phone in phones[:2]]
+    sockets.append(connect(b, created["code"], "participant", phones[2]["token"]))
+    watcher = SocketClient(
+        b.url, {"role": "organiser", "token": ORGANISER_TOKEN, "event": event["id"]}
+    )
+    try:
+        assert sockets[0].call("insight:post", body(table))["ok"] is True
+        update = watcher.wait_for(
+            "event:update",
+            lambda u: u["sessions"][0]["phones"] == 3 and u["sessions"][0]["insights"] == 1,
+            timeout=6,
+        )
+        assert update["sessions"][0]["code"] == created["code"]
+        sockets[0].close()
+        watcher.wait_for("event:update", lambda u: u["sessions"][0]["phones"] == 2, timeout=6)
+    finally:
+        watcher.close()
 
 
 @pytest.fixture

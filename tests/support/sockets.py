@@ -49,6 +49,24 @@ class SocketClient:
         self.sio.disconnect()
 
 
+def refusal(url: str, auth: dict) -> dict:
+    """Connect with `auth` and return why the server refused it: `{"code", "message"}`."""
+    import socketio
+
+    reasons = []
+    client = socketio.Client(reconnection=False)
+    client.on("connect_error", lambda data=None: reasons.append(data))
+    try:
+        client.connect(url, auth=auth, transports=["websocket"], wait_timeout=10)
+    except socketio.exceptions.ConnectionError:
+        pass
+    else:
+        client.disconnect()
+        raise AssertionError(f"the server accepted {auth!r}")
+    assert reasons, "refused without a reason"
+    return reasons[0]["data"]
+
+
 class InsightMirror:
     """What static/js/live.js keeps: each insight's latest state, applied once per (id, seq).
 

@@ -17,6 +17,7 @@ from .keys import (
     organiser_sign_in,
 )
 from .moderation import merge_insights, moderate, reveal_withheld, set_spotlight
+from .overview import event_overview
 from .participants import is_participant_token, join, participant_for, update_participant
 from .queries import (
     all_events,
@@ -67,6 +68,7 @@ __all__ = [
     "create_event",
     "create_session",
     "delete_session",
+    "event_overview",
     "delete_table",
     "get_event",
     "get_insight",

@@ -1,7 +1,7 @@
 """Socket.IO handlers: authenticate on connect, join rooms, and hand events to the domain."""
 
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from flask import g, request
 from flask_babel import force_locale, gettext
@@ -13,16 +13,13 @@ from ..errors import N_, DomainError, Forbidden, NotFound, RateLimited
 from ..extensions import db, socketio
 from ..ratelimit import socket_events, socket_strikes
 from ..security import normalise_join_code
-from . import rooms
+from . import dashboard, presence, rooms
 
 logger = logging.getLogger(__name__)
 INTERNAL = "Something went wrong on our side."
 # Per process: which socket is whom. A socket's rooms live in python-socketio itself.
 connections: dict[str, tuple[int, payloads.Viewer]] = {}
 participant_sockets: dict[int, set[str]] = defaultdict(set)
-# Phone sockets per session, kept on connect and disconnect: counting by scanning `connections`
-# on every connect made a join storm of N phones cost O(N^2) (seen in a py-spy profile).
-phones_per_session: Counter = Counter()
 
 
 def sockets_of_participant(participant_id: int) -> set[str]:
@@ -39,7 +36,8 @@ def facilitator_sockets(session_id: int) -> list[str]:
 
 
 def connected_phones(session_id: int) -> int:
-    return phones_per_session[session_id]
+    """This process's phones of one session (the console's count)."""
+    return presence.local[session_id]
 
 
 def authenticate(auth) -> tuple:
@@ -74,11 +72,15 @@ def authenticate(auth) -> tuple:
         participant = domain.participant_for(session, token)
         viewer = payloads.Viewer("participant", participant.id, participant.table_id)
         return session, viewer
-    raise Forbidden("Role must be wall, participant, facilitator or host.", code="bad_role")
+    raise Forbidden(
+        "Role must be wall, participant, facilitator, host or organiser.", code="bad_role"
+    )
 
 
 @socketio.on("connect")
 def on_connect(auth=None):
+    if isinstance(auth, dict) and auth.get("role") == "organiser":
+        return connect_dashboard(auth)
     try:
         session, viewer = authenticate(auth)
         if viewer.participant_id and socket_strikes.wait(event_budget_key(viewer)):
@@ -86,7 +88,7 @@ def on_connect(auth=None):
             raise RateLimited("Too many messages; wait a moment before reconnecting.")
     except DomainError as error:
         db.session.remove()
-        raise ConnectionRefusedError(error.as_dict()) from None
+        raise ConnectionRefusedError(error.message, error.as_dict()) from None
     try:
         for room in rooms.rooms_for(session.id, viewer):
             join_room(room)
@@ -94,7 +96,7 @@ def on_connect(auth=None):
         guard_admits(viewer, session)
         if viewer.participant_id:
             participant_sockets[viewer.participant_id].add(request.sid)
-            phones_per_session[session.id] += 1
+            presence.phone_connected(session.id)
         # The first state, before any live event: a screen never applies a change to nothing.
         emit(rooms.SESSION_UPDATE, payloads.session_payload(session, domain.counts(session)))
         emit(rooms.ROUND_UPDATE, payloads.round_payload(session))
@@ -114,16 +116,30 @@ def on_connect(auth=None):
 @socketio.on("disconnect")
 def on_disconnect(*_reason):
     session_id, viewer = connections.pop(request.sid, (None, None))
+    dashboard.forget(request.sid)
     socket_events.forget(("sid", request.sid))
     socket_strikes.forget(("sid", request.sid))
     if viewer and viewer.participant_id:
-        phones_per_session[session_id] -= 1
-        if phones_per_session[session_id] <= 0:
-            del phones_per_session[session_id]
+        presence.phone_left(session_id)
         participant_sockets[viewer.participant_id].discard(request.sid)
         if not participant_sockets[viewer.participant_id]:
             del participant_sockets[viewer.participant_id]
         presence_changed(session_id)
+
+
+def connect_dashboard(auth: dict) -> None:
+    """An organiser's live event dashboard (dashboard.py): refused like any other bad connect."""
+    try:
+        ratelimit.connects_per_address.check(
+            ratelimit.client_address(), "Too many connections from this network."
+        )
+        event = dashboard.authenticate(auth)
+        guard_admits(payloads.Viewer("organiser"), None)
+        dashboard.watch(event)
+    except DomainError as error:
+        raise ConnectionRefusedError(error.message, error.as_dict()) from None
+    finally:
+        db.session.remove()
 
 
 def guard_admits(viewer, session) -> None:

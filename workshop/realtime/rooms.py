@@ -6,6 +6,7 @@ Rooms (per-table rooms for phones keep fan-out proportional to a table, not to t
   s:<id>:fac    facilitators: every insight with its status and author
   s:<id>:t:<id> phones seated at one table, and its host's page: that table's visible insights
   p:<id>        one participant's phones: their own posts while not public
+  e:<id>        organisers' live dashboards of one event (dashboard.py; this process's only)
 """
 
 from .. import payloads
@@ -19,6 +20,7 @@ ROUND_UPDATE = "round:update"
 SPOTLIGHT = "spotlight"
 PRESENCE = "presence"
 FACILITATOR_REVOKED = "facilitator:revoked"
+EVENT_UPDATE = "event:update"
 SERVER_EVENTS = (
     INSIGHT_NEW,
     INSIGHT_UPDATE,
@@ -28,6 +30,7 @@ SERVER_EVENTS = (
     SPOTLIGHT,
     PRESENCE,
     FACILITATOR_REVOKED,
+    EVENT_UPDATE,
 )
 INSIGHT_POST = "insight:post"
 INSIGHT_VOTE = "insight:vote"
@@ -59,6 +62,10 @@ def table_room(session_id: int, table_id: int) -> str:
 
 def participant_room(participant_id: int) -> str:
     return f"p:{participant_id}"
+
+
+def event_room(event_id: int) -> str:
+    return f"e:{event_id}"
 
 
 def rooms_for(session_id: int, viewer: payloads.Viewer) -> list[str]:

@@ -1,6 +1,7 @@
 """The organiser page (/o/): events and sessions with their counts, and every harvest download."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .. import domain, harvest, inputs, links, tags
@@ -45,6 +46,27 @@ def index():
         },
         formats=FORMAT_LABELS,
         links=links,
+    )
+
+
+@organiser.get("/events/<int:event_id>/live")
+def live_event(event_id):
+    """The live dashboard of one event: its sessions at a glance (realtime/dashboard.py)."""
+    if not signed_in():
+        return render_template("organiser_login.html")
+    event = domain.get_event(event_id)
+    tag_set = tags.for_session(None)
+    return render_template(
+        "organiser_live.html",
+        event=event,
+        data={
+            "event": event.id,
+            "token": domain.organiser_sign_in(),
+            "perspectives": {
+                entry["key"]: entry["short"]
+                for entry in tag_set.labels("perspectives", str(get_locale()))
+            },
+        },
     )
 
 
