@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Participant, Vote
-from ..payloads import iso, round_payload, session_fields
+from ..payloads import iso, photo_payload, round_payload, session_fields
 from .rows import entries
 
 FORMAT = "aantafel-harvest/1"
@@ -98,6 +98,7 @@ def insight_document(entry, voters: list[int]) -> dict:
             if insight.participant_id is not None
             else None
         ),
+        "photo": photo_payload(insight),
         "created_at": iso(insight.created_at),
         "updated_at": iso(insight.updated_at),
     }

@@ -122,8 +122,9 @@ def post(code):
         "phase": form.get("phase") or None,
         "anonymous": form.get("anonymous") == "on",
     }
+    photo = request.files.get("photo")
     try:
-        domain.post_insight(session, me, data)
+        domain.post_insight(session, me, data, photo=photo.stream if photo else None)
     except DomainError as error:
         return render_phone(session, me, error=_(error.message), draft=data, status=error.status)
     return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
