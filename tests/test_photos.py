@@ -430,8 +430,10 @@ def test_the_no_javascript_form_posts_a_photo(app, client, everyone, join):
     assert ".thumb.jpg" in page
 
 
-def test_the_host_page_posts_a_photo(app, client, room, host_link):
+def test_the_host_page_posts_a_photo(app, client, api_client, room, host_link):
     base = f"/h/{room.code}/{room.table}/{host_link}"
+    summary = f"/sessions/{room.code}/tables/{room.table}/summary"
+    api_client.call("PUT", summary, room.key, 200, json={"text": "Vertrouwen kost tijd."})
 
     response = client.post(
         base + "/photo",
@@ -449,12 +451,62 @@ def test_the_host_page_posts_a_photo(app, client, room, host_link):
         content_type="multipart/form-data",
         follow_redirects=True,
     )
-    assert "JPEG, PNG, WebP" in refused.get_data(as_text=True) or "JPEG, PNG, WebP of HEIC" in (
-        refused.get_data(as_text=True)
-    )
+    page = refused.get_data(as_text=True)
+    assert "geen foto die we kunnen lezen" in page  # the session speaks Dutch
+    assert 'role="alert"' in page
+    assert "Vertrouwen kost tijd." in page  # the saved summary is still in its field
 
 
 def test_the_organiser_token_is_not_a_host_link(client, room):
     response = upload(client, room.code, ORGANISER_TOKEN, room.table, png())
 
     assert response.status_code == 401
+
+
+def host_link_of(server_url: str, room) -> str:
+    """The first table's host link as the console offers it ("Copy host link")."""
+    import re
+
+    import requests
+
+    page = requests.get(f"{server_url}/f/{room.code}?key={room.key}", timeout=10).text
+    return re.findall(r'data-copy-host="([^"]+)"', page)[0]
+
+
+def test_a_live_wall_receives_the_photo_in_the_insight_payload(live_server, live_room, sockets):
+    import requests
+
+    wall = sockets(live_room.code)
+    token = host_link_of(live_server.url, live_room).rsplit("/", 1)[1]
+
+    posted = requests.post(
+        f"{live_server.url}/api/v1/sessions/{live_room.code}/insights",
+        data={"client_id": str(uuid.uuid4()), "table_id": live_room.table, "text": "Flap"},
+        files={"photo": ("IMG_0001.HEIC", heic(), "image/heic")},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+
+    assert posted.status_code == 201, posted.text
+    shown = wall.wait_for("insight:new", lambda data: data.get("id") == posted.json()["id"])
+    assert shown["photo"] == posted.json()["photo"]
+    thumb = requests.get(live_server.url + shown["photo"]["thumb_url"], timeout=10)
+    assert thumb.status_code == 200 and thumb.headers["Content-Type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(thumb.content)).size) == 480
+
+
+def test_a_16_mb_upload_to_a_live_server_is_a_json_413(live_server, live_room, join):
+    import requests
+
+    token = join(live_room)["token"]
+
+    response = requests.post(
+        f"{live_server.url}/api/v1/sessions/{live_room.code}/insights",
+        data={"client_id": str(uuid.uuid4()), "table_id": live_room.table},
+        files={"photo": ("big.jpg", b"\xff" * (16 * 1024 * 1024), "image/jpeg")},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+
+    assert response.status_code == 413
+    assert set(response.json()["error"]) >= {"code", "message"}

@@ -83,7 +83,7 @@ def host(code, table_id, token):
     session = domain.get_session(code)
     g.session_language = session.language
     table = domain.table_for_host(session, table_id, token)
-    error, status = render_error(request.args.get("photo_error")), 200
+    error, status = None, 200
     if request.method == "POST":
         try:
             domain.write_summary(
@@ -115,6 +115,7 @@ def host(code, table_id, token):
         posted=bool(request.args.get("posted")) and not error,
         photo_client_id=str(uuid.uuid4()),
         photos_on=session.setting("photos") != "off",
+        photo_error=photo_error_message(request.args.get("photo_error")),
         error=error,
         title=_("Table host"),
         **screen_context(session),
@@ -154,7 +155,7 @@ PHOTO_ERRORS = {
 }
 
 
-def render_error(code: str | None) -> str | None:
+def photo_error_message(code: str | None) -> str | None:
     """The message for a photo the host page could not post (a redirect carries only its code)."""
     if not code:
         return None
