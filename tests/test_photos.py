@@ -510,3 +510,15 @@ def test_a_16_mb_upload_to_a_live_server_is_a_json_413(live_server, live_room, j
 
     assert response.status_code == 413
     assert set(response.json()["error"]) >= {"code", "message"}
+
+
+def test_erasing_a_session_removes_its_photo_files(app, client, everyone, join):
+    token = join(everyone)["token"]
+    upload(client, everyone.code, token, everyone.table, png(), text="Flap")
+    with app.app_context():
+        assert len(list(media.media_dir().glob("*.jpg"))) == 2
+
+        deleted = domain.delete_session(domain.get_session(everyone.code))
+
+        assert deleted["photos"] == 1
+        assert list(media.media_dir().glob("*")) == []
