@@ -522,3 +522,24 @@ def test_erasing_a_session_removes_its_photo_files(app, client, everyone, join):
 
         assert deleted["photos"] == 1
         assert list(media.media_dir().glob("*")) == []
+
+
+def test_the_host_seat_is_named_and_works_where_names_are_required(
+    client, api_client, room, host_link
+):
+    settings = {"photos": "hosts", "anonymous_allowed": False}
+    api_client.call("PATCH", f"/sessions/{room.code}", room.key, 200, json={"settings": settings})
+
+    posted = upload(client, room.code, host_link, room.table, png())
+
+    assert posted.status_code == 201, posted.get_json()
+    assert posted.get_json()["author"]["name"] == "Tafelhost"
+    api_client.call(
+        "PATCH",
+        f"/sessions/{room.code}/tables/{room.table}",
+        room.key,
+        200,
+        json={"host": "Ingrid"},
+    )
+    again = upload(client, room.code, host_link, room.table, png())
+    assert again.get_json()["author"]["name"] == "Ingrid"

@@ -13,6 +13,9 @@ from ..security import token_hash
 from .hosts import table_for_host
 
 HOST_SEAT = "host:"  # prefix of the token a host link's participant is found by
+# The seat's name while the host has not given one: a session that asks for names still takes
+# the host's photos, and the wall says whose they are.
+HOST_LABEL = {"nl": "Tafelhost", "en": "Table host"}
 
 
 def photo_visible(insight: Insight) -> bool:
@@ -49,14 +52,13 @@ def host_seat(session: Session, table_id, token: str) -> tuple[Participant, Tabl
     """
     table = table_for_host(session, table_id, token)
     hashed = token_hash(HOST_SEAT + token)
+    name = table.host or HOST_LABEL.get(session.language, HOST_LABEL["en"])
     seat = db.session.scalar(select(Participant).filter_by(token_hash=hashed))
     if seat is None:
-        seat = Participant(
-            session_id=session.id, token_hash=hashed, name=table.host or "", table_id=table.id
-        )
+        seat = Participant(session_id=session.id, token_hash=hashed, name=name, table_id=table.id)
         db.session.add(seat)
         db.session.commit()
-    elif table.host and seat.name != table.host:
-        seat.name = table.host  # the host may have written its name on the host page since
+    elif seat.name != name:
+        seat.name = name  # the host may have written its name on the host page since
         db.session.commit()
     return seat, table
