@@ -73,3 +73,32 @@ def test_the_host_posts_a_photo_and_the_wall_shows_its_thumbnail(
     stored = Image.open(io.BytesIO(requests.get(full, timeout=10).content))
     assert stored.size == (1536, 2048)
     assert dict(stored.getexif()) == {}
+
+
+def test_a_phone_adds_a_photo_where_everyone_may(live_server, api, live_room, page_for, tmp_path):
+    api.call(
+        "PATCH",
+        f"/sessions/{live_room.code}",
+        live_room.key,
+        200,
+        json={"settings": {"photos": "everyone"}},
+    )
+    wall = page_for(f"{live_server.url}/w/{live_room.code}?lang=nl", WALL)
+    phone = page_for(f"{live_server.url}/j/{live_room.code}/{live_room.table}?lang=nl", PHONE)
+    phone.fill("#name", "Marieke")
+    phone.click("#join-form button")
+    phone.wait_for_selector("#photo")
+
+    phone.fill("#text", "Zo zag onze tafel eruit")
+    phone.set_input_files("#photo", flip_chart_jpeg(tmp_path / "IMG_0413.JPG"))
+    phone.click("#send")
+
+    phone.wait_for_selector(".feed .insight-photo img[src$='.thumb.jpg']")
+    phone.wait_for_function(
+        "() => { const i = document.querySelector('.feed .insight-photo img');"
+        " return i.complete && i.naturalWidth === 360; }"
+    )
+    assert phone.input_value("#text") == ""  # the text went with the photo, no draft left
+    wall.wait_for_selector(".wall-column .insight-photo img[src$='.thumb.jpg']")
+    assert "Zo zag onze tafel eruit" in wall.locator(".wall-column").first.inner_text()
+    screenshot(phone, "photos-phone")
