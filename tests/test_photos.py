@@ -191,7 +191,8 @@ def test_fake_broken_and_huge_images_get_a_clear_error(
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.get_json()["error"]["code"] == code
     with app.app_context():
-        assert not list(media.media_dir().glob("*")) if media.media_dir().exists() else True
+        folder = media.media_dir()
+        assert not folder.exists() or list(folder.iterdir()) == []  # nothing stored
         assert domain.all_insights(domain.get_session(everyone.code)) == []
 
 
@@ -543,3 +544,12 @@ def test_the_host_seat_is_named_and_works_where_names_are_required(
     )
     again = upload(client, room.code, host_link, room.table, png())
     assert again.get_json()["author"]["name"] == "Ingrid"
+
+
+def test_the_organiser_page_offers_the_markdown_bundle(client, room):
+    client.post("/o/login", data={"token": ORGANISER_TOKEN})
+
+    page = client.get("/o/?lang=nl").get_data(as_text=True)
+
+    assert f"/api/v1/sessions/{room.code}/export.zip" in page
+    assert "Markdown met foto&#39;s (zip)" in page or "Markdown met foto's (zip)" in page

@@ -74,6 +74,23 @@ def test_the_host_posts_a_photo_and_the_wall_shows_its_thumbnail(
     assert stored.size == (1536, 2048)
     assert dict(stored.getexif()) == {}
 
+    # In the spotlight the wall shows the full photo, within the screen.
+    insight_id = int(column.locator(".insight").first.get_attribute("data-id"))
+    requests.put(
+        f"{live_server.url}/api/v1/sessions/{live_room.code}/spotlight",
+        json={"insight_id": insight_id},
+        headers={"Authorization": f"Bearer {live_room.key}"},
+        timeout=10,
+    ).raise_for_status()
+    wall.wait_for_function(
+        "() => { const i = document.querySelector('[data-spotlight-photo]');"
+        " return !i.hidden && i.complete && i.naturalWidth === 1536; }",
+        timeout=10_000,
+    )
+    spot = wall.locator("[data-spotlight-photo]").bounding_box()
+    assert spot["y"] >= 0 and spot["y"] + spot["height"] <= WALL["height"]
+    screenshot(wall, "photos-wall-spotlight")
+
 
 def test_a_phone_adds_a_photo_where_everyone_may(live_server, api, live_room, page_for, tmp_path):
     api.call(
