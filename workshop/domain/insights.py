@@ -97,19 +97,16 @@ def post_insight(
             N_("This session asks for your name with each insight."), code="name_required"
         )
 
-    photo_name = photo_width = photo_height = None
-    if photo is not None:
-        read = media.read(photo)  # 413 / 422 before anything is stored
-        photo_name, photo_width, photo_height = media.store(read), read.width, read.height
+    # 413 / 422 before anything is stored, and before the session's change counter is taken.
+    read = media.read(photo) if photo is not None else None
     insight = Insight(
         session_id=session.id,
         table_id=table.id,
         participant_id=participant.id,
         client_id=client_id,
         text=text or "",
-        photo=photo_name,
-        photo_width=photo_width,
-        photo_height=photo_height,
+        photo_width=read.width if read else None,
+        photo_height=read.height if read else None,
         kind=kind,
         perspectives=sorted(set(perspectives), key=known_perspectives.index),
         phase=phase,
@@ -119,6 +116,7 @@ def post_insight(
         round=session.round_number,
         seq=next_seq(session),
     )
+    photo_name = insight.photo = media.store(read) if read else None
     db.session.add(insight)
     try:
         commit_keeping_loaded()
