@@ -458,6 +458,32 @@ def test_the_no_javascript_form_posts_a_photo(app, client, everyone, join):
     assert ".thumb.jpg" in page
 
 
+def test_the_no_javascript_form_says_why_a_photo_is_refused(client, api_client, everyone):
+    client.post(f"/j/{everyone.code}/join", data={"name": "Anna", "table_id": str(everyone.table)})
+
+    def send(content):
+        return client.post(
+            f"/j/{everyone.code}/post",
+            data={
+                "client_id": str(uuid.uuid4()),
+                "text": "Mijn tekst blijft staan",
+                "photo": (io.BytesIO(content), "flap.jpg"),
+            },
+            content_type="multipart/form-data",
+        )
+
+    fake = send(pdf())
+    assert fake.status_code == 422
+    page = fake.get_data(as_text=True)
+    assert "geen foto die we kunnen lezen" in page and "Mijn tekst blijft staan" in page
+
+    settings = {"settings": {"photos": "hosts"}}
+    api_client.call("PATCH", f"/sessions/{everyone.code}", everyone.key, 200, json=settings)
+    refused = send(png())
+    assert refused.status_code == 403
+    assert "alleen de tafelhost" in refused.get_data(as_text=True)
+
+
 def test_the_host_page_posts_a_photo(app, client, api_client, room, host_link):
     base = f"/h/{room.code}/{room.table}/{host_link}"
     summary = f"/sessions/{room.code}/tables/{room.table}/summary"
