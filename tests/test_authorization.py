@@ -7,6 +7,7 @@ silently fall behind the code. To add a route: add a Route(...) line; the column
 below (public, participant_only, facilitator_only, organiser_only).
 """
 
+import io
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,11 +66,29 @@ class World:
             "POST", f"/sessions/{self.code}/tables", self.key, 201, json={"name": "Extra"}
         )["id"]
 
+    def photo_url(self) -> str:
+        """A visible insight's photo, posted with this table's host link."""
+        data = {"client_id": str(uuid.uuid4()), "table_id": str(self.table_id), "text": "Flap"}
+        data["photo"] = (io.BytesIO(tiny_png()), "flap.png")
+        response = self.call(
+            "POST", f"/api/v1/sessions/{self.code}/insights", self.table_host, data=data
+        )
+        assert response.status_code == 201, response.get_data(as_text=True)
+        return response.get_json()["photo"]["url"]
+
     def new_insight(self, token=None, text="Eerst luisteren") -> int:
         body = {"client_id": str(uuid.uuid4()), "table_id": self.table_id, "text": text}
         return self.api(
             "POST", f"/sessions/{self.code}/insights", token or self.author, 201, json=body
         )["id"]
+
+
+def tiny_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def open_session(world: World, title: str) -> tuple[str, str, list]:
@@ -311,6 +330,15 @@ ROUTES = [
         form={"host": "Ingrid", "text": "Samen inkopen werkt."},
         token_in_path=True,
     ),
+    Route(
+        "facilitator.host_photo",
+        "POST",
+        "/h/{code}/{table}/{token}/photo",
+        host_only(302),
+        form=lambda w: {"client_id": str(uuid.uuid4()), "photo": (io.BytesIO(tiny_png()), "a.png")},
+        token_in_path=True,
+    ),
+    Route("media.photo", "GET", lambda w: w.photo_url(), public()),
     Route("organiser.index", "GET", "/o/", public()),
     # Like /o/: the sign-in form for anyone, the dashboard for a signed-in organiser (cookie).
     Route("organiser.live_event", "GET", "/o/events/{event}/live", public()),

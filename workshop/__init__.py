@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask import Flask, Request, current_app, jsonify, make_response, render_template, request
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -10,12 +10,36 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
-from . import catalogues, config, ratelimit, security, wire
+from . import catalogues, config, media, ratelimit, security, wire
 from .catalogues import LANGUAGES, select_locale
 from .errors import DomainError
 from .extensions import babel, csrf, db, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
+# The forms that may carry a photo: the API's post, the phone's form, the table host's form.
+PHOTO_ENDPOINTS = ("api.post_insight", "participant.post", "facilitator.host_photo")
+
+
+class UploadRequest(Request):
+    """A request whose body may be one photo where a photo is expected, and 64 KB elsewhere.
+
+    Decided from the matched endpoint before anything reads the body (the CSRF check reads the
+    form first), so a 16 MB upload is a 413 in the API's error shape and never fills memory.
+    """
+
+    @property
+    def max_content_length(self) -> int | None:
+        if (
+            self._max_content_length is None
+            and self.endpoint in PHOTO_ENDPOINTS
+            and self.mimetype == "multipart/form-data"
+        ):
+            return media.MAX_BYTES + 256 * 1024  # the photo and the form's other fields
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -25,6 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.request_class = UploadRequest
     app.config.update(config.from_environment(app.instance_path))
     app.config.update(overrides or {})
     if "SESSION_COOKIE_SECURE" not in (overrides or {}):

@@ -116,7 +116,9 @@ def from_environment(instance_path: str, env=os.environ) -> dict:
         "PROXY_HOPS": int(env.get("PROXY_HOPS") or env.get("TRUSTED_PROXIES") or "0"),
         "PRODUCTION": production,
         "FRAME_ANCESTORS": env.get("FRAME_ANCESTORS", "'none'"),
-        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "MAX_CONTENT_LENGTH": 64 * 1024,  # photo uploads get more (views/photos.py)
+        # Where uploaded photos are kept (default: the instance folder's media/, never static/).
+        "MEDIA_DIR": env.get("MEDIA_DIR") or None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SECURE": secure_cookies,

@@ -2,6 +2,8 @@
 
 from flask import current_app
 
+from . import media
+
 
 def public_url(path: str) -> str:
     return current_app.config["PUBLIC_URL"] + path
@@ -21,3 +23,9 @@ def facilitator_url(code: str, key: str | None = None) -> str:
 
 def organiser_url() -> str:
     return public_url("/o/")
+
+
+def photo_path(name: str, thumb: bool = False) -> str:
+    """A photo's address on this server, without PUBLIC_URL: the wall's CSP allows images from
+    its own origin only, and a wall opened on another address than PUBLIC_URL must still show them."""
+    return "/media/" + media.file_name(name, thumb)

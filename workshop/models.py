@@ -144,6 +144,7 @@ class Insight(db.Model):
     __table_args__ = (
         UniqueConstraint("session_id", "client_id", name="uq_insight_client_id"),
         Index("ix_insight_session_seq", "session_id", "seq"),
+        UniqueConstraint("photo", name="uq_insight_photo"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +169,10 @@ class Insight(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("insight.id"))
     round: Mapped[int] = mapped_column(default=0)
     seq: Mapped[int] = mapped_column(default=0)
+    # The photo's random file name stem in MEDIA_DIR (workshop/media.py), or None: no photo.
+    photo: Mapped[str | None] = mapped_column(db.String(40))
+    photo_width: Mapped[int | None] = mapped_column()
+    photo_height: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -54,6 +54,7 @@ def insight_payload(session: Session, insight: Insight, *, facilitator: bool = F
             else None
         ),
         "quote_consent": insight.consent_level,  # how documents may quote it afterwards
+        "photo": photo_payload(insight),
     }
     if facilitator:
         payload |= {
@@ -76,6 +77,18 @@ def insight_payload(session: Session, insight: Insight, *, facilitator: bool = F
             "participant_id": insight.participant_id,
         }
     return payload
+
+
+def photo_payload(insight: Insight) -> dict | None:
+    """Where the photo and its thumbnail are served (views/media.py), and the photo's size."""
+    if not insight.photo:
+        return None
+    return {
+        "url": links.photo_path(insight.photo),
+        "thumb_url": links.photo_path(insight.photo, thumb=True),
+        "width": insight.photo_width,
+        "height": insight.photo_height,
+    }
 
 
 def hidden_stub(insight: Insight) -> dict:

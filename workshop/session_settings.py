@@ -166,6 +166,23 @@ SETTINGS = (
             "The wall's colours: dark (default) or light, for a bright room or a weak projector."
         ),
     ),
+    Setting(
+        "photos",
+        "string",
+        "hosts",
+        {"nl": "Foto's bij een inzicht", "en": "Photos with an insight"},
+        choices=("off", "hosts", "everyone"),
+        error="Unknown photos setting.",
+        choice_labels={
+            "off": {"nl": "Geen foto's", "en": "No photos"},
+            "hosts": {"nl": "Alleen tafelhosts", "en": "Table hosts only"},
+            "everyone": {"nl": "Iedereen", "en": "Everyone"},
+        },
+        description=(
+            "Who may add a photo to an insight: nobody, the table host's link (default) or every "
+            "participant."
+        ),
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 # The console's "Room rules" toggles, in the order it shows them.

@@ -33,6 +33,7 @@ export function fillCard(card, payload, { kinds, perspectives, strings }) {
   status.textContent = (strings && strings[payload.status]) || payload.status || "";
 
   field("text").textContent = payload.text ?? "";
+  showPhoto(field("photo"), payload.photo);
 
   const list = field("perspectives");
   list.replaceChildren(
@@ -77,6 +78,23 @@ export function fillCard(card, payload, { kinds, perspectives, strings }) {
     voteButton.hidden = Boolean(payload.own) || payload.status !== "visible";
   }
   return card;
+}
+
+/** The thumbnail (the link opens the full photo); width and height keep the column from jumping. */
+function showPhoto(figure, photo) {
+  if (!figure) return;
+  figure.hidden = !photo;
+  const image = figure.querySelector("img");
+  const link = figure.querySelector("a");
+  if (!photo) {
+    image.removeAttribute("src");
+    link.removeAttribute("href");
+    return;
+  }
+  if (image.getAttribute("src") !== photo.thumb_url) image.src = photo.thumb_url;
+  image.width = photo.width;
+  image.height = photo.height;
+  link.href = photo.url;
 }
 
 export function setDelivery(card, state, label) {

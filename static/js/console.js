@@ -273,6 +273,7 @@ function applySession(state) {
   }
   $("reveal").hidden = !state.settings.silent;
   $("wall-view").value = state.settings.wall_view || data.setting_defaults.wall_view;
+  $("photos-setting").value = state.settings.photos || data.setting_defaults.photos;
   const running = state.state === "open" || state.state === "paused";
   for (const button of document.querySelectorAll("#round-buttons button, #round-form button")) {
     button.disabled = !running;
@@ -314,6 +315,9 @@ for (const input of document.querySelectorAll("[data-setting]")) {
 $("reveal").addEventListener("click", () => act(call("PATCH", "", { settings: { silent: false } }).then(applySession)));
 $("wall-view").addEventListener("change", (event) =>
   act(call("PATCH", "", { settings: { wall_view: event.target.value } }).then(applySession)),
+);
+$("photos-setting").addEventListener("change", (event) =>
+  act(call("PATCH", "", { settings: { photos: event.target.value } }).then(applySession)),
 );
 
 // --- rounds -------------------------------------------------------------------------------------

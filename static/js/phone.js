@@ -330,8 +330,14 @@ const live = !data.joined ? offline : connectLive({
 });
 
 form?.addEventListener("submit", (event) => {
-  event.preventDefault();
   const fields = new FormData(form);
+  const photo = fields.get("photo");
+  // A photo goes as the form itself (multipart, the no-JavaScript path): the page reloads with it.
+  if (photo && photo.size) {
+    storage.set(draftKey, ""); // the text goes with the photo; it must not come back as a draft
+    return;
+  }
+  event.preventDefault();
   const text = String(fields.get("text") || "").trim();
   if (!text) return;
   const item = {

@@ -107,6 +107,11 @@ function showSpotlight(insight) {
   const table = data.state.tables.find((t) => t.id === insight.table_id);
   overlay.querySelector("[data-spotlight-table]").textContent = table ? table.name : "";
   overlay.querySelector("[data-spotlight-text]").textContent = insight.text;
+  // A spotlit photo (a table's flip chart) shows at full size: the thumbnail is too coarse for it.
+  const photo = overlay.querySelector("[data-spotlight-photo]");
+  photo.hidden = !insight.photo;
+  if (insight.photo) photo.src = insight.photo.url;
+  else photo.removeAttribute("src");
   overlay.querySelector("[data-spotlight-author]").textContent =
     insight.author && insight.author.name ? `— ${insight.author.name}` : "";
 }

@@ -38,6 +38,7 @@ def app_config(folder: Path, **overrides) -> dict:
         "ORGANISER_TOKEN": ORGANISER_TOKEN,
         "WTF_CSRF_ENABLED": False,
         "REDIS_URL": None,
+        "MEDIA_DIR": str(folder / "media"),  # photos of this test only, never the repo's instance/
         **overrides,
     }
 

@@ -83,6 +83,7 @@ class LiveServer:
             "DATABASE_URL": self.database_url,
             "ORGANISER_TOKEN": organiser_token,
             "SECRET_KEY": secret_key,
+            "MEDIA_DIR": str(workdir / f"media-{self.port}"),  # uploaded photos
             **({"REDIS_URL": TEST_REDIS_URL} if TEST_REDIS_URL else {}),
             # One channel per database: servers sharing a database hear each other, while other
             # test runs on the same Redis (whose session ids repeat) stay out.

@@ -19,6 +19,7 @@ from .keys import (
 from .moderation import merge_insights, moderate, reveal_withheld, set_spotlight
 from .overview import event_overview
 from .participants import is_participant_token, join, participant_for, update_participant
+from .photos import host_seat, insight_with_photo, photo_visible
 from .queries import (
     all_events,
     all_insights,
@@ -75,8 +76,10 @@ __all__ = [
     "get_session",
     "get_table",
     "host_scope",
+    "host_seat",
     "host_token",
     "id_field",
+    "insight_with_photo",
     "insights_since",
     "is_console_token",
     "is_number",
@@ -91,6 +94,7 @@ __all__ = [
     "organiser_sign_in",
     "participant_for",
     "phone_insights",
+    "photo_visible",
     "post_insight",
     "rename_session",
     "require_open",

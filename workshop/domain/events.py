@@ -3,6 +3,7 @@
 from sqlalchemy import delete, select, update
 from sqlalchemy import text as text_sql
 
+from .. import media
 from ..errors import N_, NotFound
 from ..extensions import db
 from ..models import Event, Insight, Participant, Session, Table, TableSummary, Vote
@@ -48,6 +49,9 @@ def delete_session(session: Session) -> dict:
         select(Participant.id).where(Participant.session_id == session.id).scalar_subquery()
     )
     table_ids = select(Table.id).where(Table.session_id == session.id).scalar_subquery()
+    photos = db.session.scalars(
+        select(Insight.photo).where(Insight.session_id == session.id, Insight.photo.is_not(None))
+    ).all()
     deleted = {}
     session.spotlight_insight_id = None
     db.session.flush()
@@ -68,5 +72,8 @@ def delete_session(session: Session) -> dict:
     if sqlite:
         db.session.execute(text_sql("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.commit()
+    for name in photos:  # the files go with their rows (after the commit: never a row without)
+        media.delete(name)
+    deleted["photos"] = len(photos)
     deleted["votes"] += deleted.pop("votes_cast")
     return deleted

@@ -5,13 +5,14 @@ import threading
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import ratelimit, tags
+from .. import media, ratelimit, tags
 from ..errors import N_, BadRequest, Conflict, Invalid, NotFound
 from ..extensions import db
-from ..models import Insight, InsightStatus, Participant, Session, Vote
+from ..models import Insight, InsightStatus, Participant, Session, Table, Vote
 from . import changes
 from .consent import consent_field
 from .fields import bool_field, id_field, is_row_id, tag_field, text_field
+from .photos import may_post_photo
 from .sessions import next_seq, require_open
 from .tables import get_table
 
@@ -49,8 +50,19 @@ def valid_client_id(data: dict) -> str:
     return client_id
 
 
-def post_insight(session: Session, participant: Participant, data: dict) -> tuple[Insight, bool]:
-    """Store an insight once per client id; return it and whether this call created it."""
+def post_insight(
+    session: Session,
+    participant: Participant,
+    data: dict,
+    *,
+    photo=None,
+    host_table: Table | None = None,
+) -> tuple[Insight, bool]:
+    """Store an insight once per client id; return it and whether this call created it.
+
+    `photo` is an uploaded file (a stream); `host_table` the table whose host link came with it.
+    With a photo the text may be empty.
+    """
     if not isinstance(data, dict):
         raise BadRequest("The insight must be a JSON object.")
     client_id = valid_client_id(data)
@@ -58,12 +70,16 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
     if existing is not None:
         return stored_retry(existing, participant), False
     require_open(session)
+    if photo is not None:
+        may_post_photo(session, participant, host_table)
     charged = (session.id, participant.id, client_id)
     pay_once(charged, participant)
 
     active = session.setting("tag_sets")
     table = get_table(session, id_field(data, "table_id"))
-    text = text_field(data, "text", max_length=session.setting("max_length"))
+    text = text_field(
+        data, "text", max_length=session.setting("max_length"), required=photo is None
+    )
     kind = tag_field(data, "kind", "kinds", session) if "kinds" in active else None
     phase = tag_field(data, "phase", "phases", session) if "phases" in active else None
     known_perspectives = tags.for_session(session).keys("perspectives")
@@ -83,12 +99,16 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
             N_("This session asks for your name with each insight."), code="name_required"
         )
 
+    # 413 / 422 before anything is stored, and before the session's change counter is taken.
+    read = media.read(photo) if photo is not None else None
     insight = Insight(
         session_id=session.id,
         table_id=table.id,
         participant_id=participant.id,
         client_id=client_id,
-        text=text,
+        text=text or "",
+        photo_width=read.width if read else None,
+        photo_height=read.height if read else None,
         kind=kind,
         perspectives=sorted(set(perspectives), key=known_perspectives.index),
         phase=phase,
@@ -99,16 +119,21 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
         round=session.round_number,
         seq=next_seq(session),
     )
+    photo_name = insight.photo = media.store(read) if read else None
     db.session.add(insight)
     try:
         commit_keeping_loaded()
     except IntegrityError:
         # The same client id raced in through another connection or process: answer the stored one.
         db.session.rollback()
+        media.delete(photo_name)
         existing = find_by_client_id(session, client_id)
         if existing is None:
             raise
         return stored_retry(existing, participant), False
+    except Exception:
+        media.delete(photo_name)  # no file without its insight
+        raise
     made = [changes.InsightChanged(session, insight, was_public=None)]
     if insight.withheld:  # silent mode: walls and phones see the counts move instead
         made.append(changes.CountsChanged(session))

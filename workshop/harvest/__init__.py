@@ -56,7 +56,8 @@ class Exported:
     extension: str
 
 
-# Format -> (writer module, MIME type). The writers are imported on first use: openpyxl (which
+# Format -> (writer module, MIME type); the format is the export's extension (`export.zip`).
+# The writers are imported on first use: openpyxl (which
 # pulls in numpy), python-docx and Pillow took about 60 MB of every server process's memory
 # from start-up, while most processes never export anything (docs/BENCHMARKS.md).
 WRITERS = {
@@ -71,6 +72,7 @@ WRITERS = {
         "docx_export",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ),
+    "zip": ("bundle_export", "application/zip"),  # report.md and its photos
 }
 FORMATS = tuple(WRITERS)
 

@@ -9,6 +9,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from .. import media
 from .chart import coverage_png
 from .report import Item, Report, build
 from .rows import xml_safe
@@ -57,6 +58,19 @@ def bullet(document, item: Item) -> None:
     )
     run = add_text(p, f"  ({details})")
     run._r.get_or_add_rPr().style = DETAILS_STYLE_ID
+
+
+def picture(document, item: Item, table: str, words: dict) -> None:
+    """The item's photo at full size (Word scales it to the column; the file keeps the pixels)."""
+    if not item.photo:
+        return
+    path = media.path_of(item.photo)
+    if not path.is_file():
+        return
+    shown = document.add_picture(str(path), width=Cm(12))
+    description = item.text.strip() or words["photo"].format(table=table)
+    shown._inline.docPr.set("title", xml_safe(words["photo"].format(table=table)))
+    shown._inline.docPr.set("descr", xml_safe(description))
 
 
 def add_text(p, text: str):
@@ -134,12 +148,14 @@ def render(report: Report) -> bytes:
                 document.add_heading(words["quotes"], level(2))
                 for each in table.quotes:
                     quote(document, each)
+                    picture(document, each, table.name, words)
             if table.groups:
                 document.add_heading(words["by_perspective"], level(2))
                 for label, items in table.groups:
                     document.add_heading(xml_safe(label), level(3))
                     for each in items:
                         bullet(document, each)
+                        picture(document, each, table.name, words)
         coverage(document, report, session, level)
     buffer = io.BytesIO()
     document.save(buffer)

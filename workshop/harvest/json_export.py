@@ -10,7 +10,7 @@ from .. import tags
 from ..domain import consent
 from ..extensions import db
 from ..models import Participant, Vote
-from ..payloads import iso, round_payload, session_fields
+from ..payloads import iso, photo_payload, round_payload, session_fields
 from .rows import entries
 
 FORMAT = "aantafel-harvest/1"
@@ -129,6 +129,7 @@ def insight_document(entry, voters: list[int], session, options, language: str) 
             if participant is not None
             else None
         ),
+        "photo": photo_payload(insight),
         "created_at": iso(insight.created_at),
         "updated_at": iso(insight.updated_at),
     }

@@ -52,7 +52,17 @@ def bullet(item: Item) -> list[str]:
     return ["- " + body[0]] + [("  " + line).rstrip() for line in body[1:]]
 
 
-def render(report: Report) -> str:
+def picture(item: Item, table: str, report: Report, images: dict | None) -> list[str]:
+    """The item's photo as a Markdown image with a relative link (the zip bundle only)."""
+    if not images or item.photo not in images:
+        return []
+    alt = escape(item.text.splitlines()[0][:120]) if item.text.strip() else ""
+    alt = alt or escape(report.words["photo"].format(table=table))
+    return [f"![{alt}]({images[item.photo]})", ""]
+
+
+def render(report: Report, images: dict | None = None) -> str:
+    """The report; `images` maps a photo's stored name to its path inside the bundle."""
     words = report.words
     nested = len(report.sessions) > 1
     h = (lambda level: "#" * (level + 1) + " ") if nested else (lambda level: "#" * level + " ")
@@ -78,12 +88,16 @@ def render(report: Report) -> str:
                 out += [f"{h(3)}{words['quotes']}", ""]
                 for each in table.quotes:
                     out += quote(each)
+                    out += picture(each, table.name, report, images)
             if table.groups:
                 out += [f"{h(3)}{words['by_perspective']}", ""]
                 for label, items in table.groups:
                     out += [f"{h(4)}{escape(label)}", ""]
                     for each in items:
                         out += bullet(each)
+                        # Indented: the image stays inside its list item.
+                        shown = picture(each, table.name, report, images)
+                        out += ["", "  " + shown[0]] if shown else []
                     out += [""]
         out += coverage(report, session, h)
     return "\n".join(out).rstrip() + "\n"

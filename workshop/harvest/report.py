@@ -41,6 +41,7 @@ WORDS = {
         "recognised": "{n}× herkend",
         "intro": "Inzichten: {insights} · deelnemers die iets deelden: {participants} · tafels: {tables}",
         "report": "Verslag",
+        "photo": "Foto van tafel {table}",
     },
     "en": {
         "question": "Question",
@@ -64,6 +65,7 @@ WORDS = {
         "recognised": "recognised {n}×",
         "intro": "Insights: {insights} · participants who shared: {participants} · tables: {tables}",
         "report": "Report",
+        "photo": "Photo from table {table}",
     },
 }
 
@@ -78,6 +80,7 @@ class Item:
     votes: int
     recognised: str  # "3× herkend", or "" without votes
     also: str = ""  # "ook: Bewoners, Energienetwerk": its other perspectives, listed once
+    photo: str | None = None  # the stored photo's name (workshop/media.py), full size in reports
 
 
 @dataclass
@@ -126,7 +129,19 @@ def item(entry: Entry, language: str, tag_set, also: list[str] = ()) -> Item:
         votes=insight.votes,
         recognised=words["recognised"].format(n=insight.votes) if insight.votes else "",
         also=words["also"].format(labels=", ".join(also)) if also else "",
+        photo=insight.photo,
     )
+
+
+def photos(report: "Report") -> list[str]:
+    """The stored names of every photo the report shows, in the order it shows them."""
+    return [
+        each.photo
+        for session in report.sessions
+        for table in session.tables
+        for each in [*table.quotes, *(i for _, items in table.groups for i in items)]
+        if each.photo
+    ]
 
 
 def table_report(table, found: list[Entry], language: str, tag_set, anonymise: bool) -> TableReport:

@@ -6,9 +6,10 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from .api import api
     from .facilitator import facilitator
+    from .media import photos
     from .organiser import organiser
     from .participant import participant
     from .wall import wall
 
-    for blueprint in (api, participant, wall, facilitator, organiser):
+    for blueprint in (api, participant, wall, facilitator, organiser, photos):
         app.register_blueprint(blueprint)

@@ -144,10 +144,47 @@ def update_me(code):
 @api.post("/sessions/<code>/insights")
 def post_insight(code):
     session = domain.get_session(code)
-    participant = current_participant(session)
-    insight, created = domain.post_insight(session, participant, json_body())
+    if request.mimetype == "multipart/form-data":
+        insight, participant, created = post_with_photo(session)
+    else:
+        participant = current_participant(session)
+        insight, created = domain.post_insight(session, participant, json_body())
     viewer = payloads.Viewer("participant", participant.id, participant.table_id)
     return payloads.payload_for(session, insight, viewer), 201 if created else 200
+
+
+def post_with_photo(session):
+    """The multipart post: the usual fields as form fields and an optional `photo` file.
+
+    A table host's link (Bearer, or the `host` field beside a participant token) may add photos
+    under the default `photos` setting; it posts as the table host's seat.
+    """
+    form = request.form
+    data = {
+        "client_id": form.get("client_id"),
+        "table_id": form.get("table_id"),
+        "text": form.get("text"),
+        "kind": form.get("kind") or None,
+        "perspectives": form.getlist("perspectives"),
+        "phase": form.get("phase") or None,
+    }
+    if form.get("anonymous") is not None:
+        data["anonymous"] = form.get("anonymous").strip().lower() in ("1", "true", "on", "yes")
+    token = bearer_token()
+    host_table = None
+    if token and "." in token:  # a host link's signed token (keys have no dot)
+        table_id = domain.id_field(data, "table_id")
+        participant, host_table = domain.host_seat(session, table_id, token)
+    else:
+        participant = current_participant(session)
+        if form.get("host"):
+            table_id = domain.id_field(data, "table_id")
+            host_table = domain.table_for_host(session, table_id, form.get("host"))
+    photo = request.files.get("photo")
+    insight, created = domain.post_insight(
+        session, participant, data, photo=photo.stream if photo else None, host_table=host_table
+    )
+    return insight, participant, created
 
 
 @api.get("/sessions/<code>/insights")

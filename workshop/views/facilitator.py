@@ -1,10 +1,12 @@
 """The facilitator console (/f/<code>?key=...), printable table cards, and the table hosts' page."""
 
+import uuid
+
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import cards, domain, harvest, links, payloads
-from ..errors import DomainError
+from ..errors import N_, DomainError
 from ..extensions import db
 from ..session_settings import BY_NAME, CONSOLE_TOGGLES, DEFAULT_SETTINGS
 from .auth import remember_console, require_facilitator
@@ -110,7 +112,51 @@ def host(code, table_id, token):
         host_name=request.form.get("host") if error else table.host,
         insight_count=len(insights),
         saved=bool(request.args.get("saved")) and not error,
+        posted=bool(request.args.get("posted")) and not error,
+        photo_client_id=str(uuid.uuid4()),
+        photos_on=session.setting("photos") != "off",
+        photo_error=photo_error_message(request.args.get("photo_error")),
         error=error,
         title=_("Table host"),
         **screen_context(session),
     ), status
+
+
+@facilitator.post("/h/<code>/<int:table_id>/<token>/photo")
+def host_photo(code, table_id, token):
+    """The table host posts a photo (a flip chart, the table at work) with an optional caption."""
+    session = domain.get_session(code)
+    g.session_language = session.language
+    seat, table = domain.host_seat(session, table_id, token)
+    photo = request.files.get("photo")
+    data = {
+        "client_id": request.form.get("client_id", ""),
+        "table_id": table.id,
+        "text": request.form.get("text", ""),
+    }
+    back = {"code": session.code, "table_id": table.id, "token": token}
+    if not photo:
+        return redirect(url_for("facilitator.host", **back, photo_error="not_an_image"))
+    try:
+        domain.post_insight(session, seat, data, photo=photo.stream, host_table=table)
+    except DomainError as failure:
+        db.session.rollback()
+        return redirect(url_for("facilitator.host", **back, photo_error=failure.code))
+    return redirect(url_for("facilitator.host", **back, posted=1))
+
+
+PHOTO_ERRORS = {
+    "not_an_image": N_(
+        "That file is not a photo we can read: send a JPEG, PNG, WebP or HEIC image."
+    ),
+    "photo_too_large": N_("That photo is larger than 15 MB."),
+    "image_too_large": N_("That photo has too many pixels (at most 50 megapixels)."),
+    "photos_off": N_("Photos are switched off in this session."),
+}
+
+
+def photo_error_message(code: str | None) -> str | None:
+    """The message for a photo the host page could not post (a redirect carries only its code)."""
+    if not code:
+        return None
+    return _(PHOTO_ERRORS.get(code, N_("The photo could not be posted. Try again.")))

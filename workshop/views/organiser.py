@@ -44,7 +44,7 @@ def index():
             name: {language: spec[language].get("title", "") for language in ("nl", "en")}
             for name, spec in tags.session_templates().items()
         },
-        formats=FORMAT_LABELS,
+        formats={**FORMAT_LABELS, "zip": _("Markdown with photos (zip)")},
         links=links,
     )
 

@@ -125,10 +125,11 @@ def post(code):
         "anonymous": form.get("anonymous") == "on",
         "quote_consent": form.get("quote_consent") or None,
     }
+    photo = request.files.get("photo")
     try:
         if form.get("my_consent"):  # the answer to the question asked before the first post
             domain.update_participant(session, me, {"quote_consent": form["my_consent"]})
-        domain.post_insight(session, me, data)
+        domain.post_insight(session, me, data, photo=photo.stream if photo else None)
     except DomainError as error:
         return render_phone(session, me, error=_(error.message), draft=data, status=error.status)
     return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
