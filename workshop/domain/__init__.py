@@ -17,6 +17,7 @@ from .keys import (
     organiser_sign_in,
 )
 from .moderation import merge_insights, moderate, reveal_withheld, set_spotlight
+from .own_posts import edit_own_insight, editable_by_author, withdraw_all, withdraw_insight
 from .participants import is_participant_token, join, participant_for, update_participant
 from .queries import (
     all_events,
@@ -68,6 +69,8 @@ __all__ = [
     "create_session",
     "delete_session",
     "delete_table",
+    "edit_own_insight",
+    "editable_by_author",
     "get_event",
     "get_insight",
     "get_session",
@@ -111,5 +114,7 @@ __all__ = [
     "visible_insights",
     "vote",
     "voted_ids",
+    "withdraw_all",
+    "withdraw_insight",
     "write_summary",
 ]

@@ -82,10 +82,11 @@ class Entry:
 
 
 def insights_of(session, *, include_hidden: bool = False, filters=None) -> list[Insight]:
-    """Visible insights (facilitator's full export: every status), in table and time order."""
+    """Visible insights (facilitator's full export: hidden and pending too), in table and time
+    order. Never withdrawn ones: their authors took them back from every export."""
     query = (
         select(Insight)
-        .where(Insight.session_id == session.id)
+        .where(Insight.session_id == session.id, Insight.status != InsightStatus.WITHDRAWN)
         .options(selectinload(Insight.participant))
         .order_by(Insight.table_id, Insight.created_at, Insight.id)
     )

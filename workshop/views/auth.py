@@ -91,6 +91,27 @@ def current_participant(session: Session, *, required: bool = True) -> Participa
         return None
 
 
+def participant_asking(session: Session) -> Participant | None:
+    """The participant, when this request's credential is a participant's; None for a facilitator's.
+
+    One URL serves both (an author's edit, a facilitator's typo fix): a Bearer token decides when
+    sent (a participant token, else a facilitator key); without one, `?key=` is a facilitator's,
+    and the phone's cookie a participant's. The console always sends its key as Bearer, so a
+    browser holding both cookies edits as the participant only from the phone page.
+    """
+    token = bearer_token()
+    if token is not None:
+        return (
+            domain.participant_for(session, token)
+            if domain.is_participant_token(session, token)
+            else None
+        )
+    if request.args.get("key"):
+        return None
+    cookie_token = request.cookies.get(participant_cookie_name(session))
+    return domain.participant_for(session, cookie_token) if cookie_token else None
+
+
 def is_facilitator(session: Session) -> bool:
     """Whether the caller may see what a facilitator sees (public lists show more to one).
 
