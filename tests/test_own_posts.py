@@ -316,3 +316,53 @@ def test_a_cookie_phone_edits_and_withdraws_through_the_api(client, room):
     assert client.delete(f"/api/v1{url(room, insight_id)}").status_code == 400
     withdrawn = client.delete(f"/api/v1{url(room, insight_id)}", content_type="application/json")
     assert withdrawn.status_code == 200 and withdrawn.get_json()["status"] == "withdrawn"
+
+
+def test_own_post_answers_match_the_openapi_document(room, join, post):
+    from tests.test_openapi import conforms
+
+    token = join(room, name="Sanne")["token"]
+    other = join(room)["token"]
+    insight = post(room, token, "Volgens het boekje").json()
+    one = "/sessions/{code}/insights/{insight_id}"
+    at = url(room, insight["id"])
+    conforms(room.api.call("PATCH", at, token, 200, json={"text": "Aangepast"}), one, "patch")
+    conforms(room.api.call("PATCH", at, other, 403, json={"text": "Niet van mij"}), one, "patch")
+    assert conforms(room.api.call("DELETE", at, token, 200), one, "delete")["status"] == "withdrawn"
+    conforms(room.api.call("DELETE", at, other, 403), one, "delete")
+    conforms(room.api.call("PATCH", at, token, 409, json={"text": "Te laat"}), one, "patch")
+    me = "/sessions/{code}/participants/me"
+    reply = room.api.call("DELETE", f"/sessions/{room.code}/participants/me", other, 200)
+    assert conforms(reply, me, "delete") == {"withdrawn": []}
+    since = room.api.call("GET", f"{url(room)}?since=0", expect=200)
+    conforms(since, "/sessions/{code}/insights", "get")
+
+
+def test_the_phone_without_javascript_edits_and_withdraws_with_forms(client, room):
+    """The small forms under each own post (and "withdraw everything") work without JavaScript."""
+    from tests.support.http import insight_body
+
+    client.post(f"/j/{room.code}/join", data={"table_id": room.table, "name": "Sanne"})
+    first = client.post(f"/api/v1{url(room)}", json=insight_body(room.table, "Zonder script"))
+    second = client.post(f"/api/v1{url(room)}", json=insight_body(room.table, "Nog een"))
+    first, second = first.get_json()["id"], second.get_json()["id"]
+    page = client.get(f"/j/{room.code}").get_data(as_text=True)
+    assert f'action="/j/{room.code}/withdraw/{first}"' in page
+    assert f'action="/j/{room.code}/edit/{first}"' in page
+
+    edited = client.post(f"/j/{room.code}/edit/{first}", data={"text": "Zonder script, beter"})
+    assert edited.status_code == 302
+    page = client.get(f"/j/{room.code}").get_data(as_text=True)
+    assert "Zonder script, beter" in page
+
+    too_long = client.post(f"/j/{room.code}/edit/{first}", data={"text": "x" * 501})
+    assert too_long.status_code == 422 and "banner-error" in too_long.get_data(as_text=True)
+
+    assert client.post(f"/j/{room.code}/withdraw/{first}").status_code == 302
+    page = client.get(f"/j/{room.code}").get_data(as_text=True)
+    assert "Zonder script, beter" not in page and "Nog een" in page
+    assert client.post(f"/j/{room.code}/withdraw-all").status_code == 302
+    page = client.get(f"/j/{room.code}").get_data(as_text=True)
+    assert "Nog een" not in page
+    public = room.api.call("GET", url(room)).json()["insights"]
+    assert {(i["id"], i["status"]) for i in public} == {(first, "withdrawn"), (second, "withdrawn")}
