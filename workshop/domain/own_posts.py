@@ -22,6 +22,7 @@ from .insights import get_insight
 from .sessions import next_seq
 
 EDITABLE_STATES = (SessionState.OPEN, SessionState.CLOSED)
+MODERATION_FIELDS = {"status", "pinned"}
 
 
 def editable_by_author(session: Session, insight: Insight) -> None:
@@ -52,6 +53,11 @@ def edit_own_insight(session: Session, participant: Participant, insight_id, dat
     """The author's new text: validated as a post is, kept with the original for the facilitator."""
     if not isinstance(data, dict):
         raise BadRequest('Send {"text": "..."}.')
+    if set(data) & MODERATION_FIELDS:
+        raise Forbidden(
+            "Only the facilitator approves, hides or pins insights; send just the text.",
+            code="facilitator_only",
+        )
     insight = own_insight(session, participant, insight_id)
     editable_by_author(session, insight)
     text = text_field(data, "text", max_length=session.setting("max_length"))
