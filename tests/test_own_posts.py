@@ -135,6 +135,17 @@ def test_withdraw_everything_takes_only_ones_own(seated):
     assert domain.counts(session)["insights"] == 1
 
 
+def test_a_post_withdrawn_in_silent_mode_is_not_revealed(seated):
+    session, author, _other, table = seated
+    domain.update_settings(session, {"silent": True})
+    gone = posted(session, author, table, "Stil geschreven, toch niet")
+    kept = posted(session, author, table, "Stil geschreven, blijft")
+    domain.withdraw_insight(session, author, gone.id)
+    domain.update_settings(session, {"silent": False})  # the reveal
+    assert [i.id for i in domain.visible_insights(session)] == [kept.id]
+    assert gone.status == "withdrawn" and gone.text == ""
+
+
 def test_an_edit_in_a_premoderated_session_waits_for_approval_again(seated):
     session, author, _other, table = seated
     domain.update_settings(session, {"premoderation": True})

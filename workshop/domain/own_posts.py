@@ -135,6 +135,7 @@ def tombstone(session: Session, insight: Insight, seq: int) -> list:
     insight.original_text = None
     insight.votes = 0
     insight.pinned = False
+    insight.withheld = False  # silent mode's reveal has nothing left to show
     insight.seq = seq
     made: list = [changes.InsightWithdrawn(session, insight, was_public=was_public)]
     if session.spotlight_insight_id == insight.id:
