@@ -195,7 +195,9 @@ def test_edit_refuses_bad_input(room, join, post, make_session):
     assert patch(insight["id"], token, 422, json={"text": "   "}) == "invalid"
     assert patch(insight["id"], token, 400, json={}) == "bad_request"
     assert patch(insight["id"], token, 403, json={"status": "visible"}) == "facilitator_only"
-    assert patch(insight["id"], token, 403, json={"text": "x", "pinned": True}) == "facilitator_only"
+    assert (
+        patch(insight["id"], token, 403, json={"text": "x", "pinned": True}) == "facilitator_only"
+    )
     assert patch(insight["id"], token, 422, json={"text": 5}) == "invalid"
     malformed = {"data": "{text", "content_type": "application/json"}
     assert patch(insight["id"], token, 400, **malformed) == "malformed_json"
