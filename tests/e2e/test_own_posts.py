@@ -123,3 +123,51 @@ def test_withdraw_everything_from_the_settings(api, page_for):
     phone.locator(".insight").first.wait_for(state="detached")
     assert phone.locator("#feed-empty").is_visible()
     assert {i["status"] for i in stored(api, created)} == {"withdrawn"}
+
+
+def test_own_post_actions_pass_axe(api, page_for):
+    """The edit and withdraw forms, open, on a card drawn live and on one drawn by the server."""
+    from tests.e2e.test_accessibility import serious_violations
+
+    created = api.create_session()
+    phone = page_for(created["tables"][0]["join_url"], PHONE)
+    join(phone)
+    phone.fill("#text", "Toegankelijk voor iedereen.")
+    phone.click("#send")
+    phone.wait_for_selector(DELIVERED)
+    for _ in range(2):
+        card = phone.locator(".insight.is-own").first
+        card.locator("[data-edit] summary").click()
+        card.locator("[data-withdraw] summary").click()
+        phone.click(".withdraw-all summary")
+        assert serious_violations(phone) == []
+        phone.reload()
+        phone.wait_for_selector(DELIVERED)
+
+
+def test_an_outbox_retry_of_a_withdrawn_post_does_not_bring_it_back(api, page_for):
+    """Another tab (or an old outbox) still holds a post its author withdrew meanwhile."""
+    created = api.create_session()
+    table = created["tables"][0]
+    phone = page_for(table["join_url"], PHONE)
+    join(phone)
+    phone.fill("#text", "Twee keer verstuurd, één keer ingetrokken.")
+    phone.click("#send")
+    phone.wait_for_selector(DELIVERED)
+    posted = stored(api, created)[0]
+    card = phone.locator(".insight.is-own").first
+    card.locator("[data-withdraw] summary").click()
+    card.locator("[data-withdraw-form] button").click()
+    card.wait_for(state="detached")
+
+    item = {"client_id": posted["client_id"], "table_id": table["id"], "text": posted["text"]}
+    outbox = f"aantafel:outbox:{created['code']}"
+    phone.evaluate(
+        "([key, item]) => localStorage.setItem(key, JSON.stringify([item]))", [outbox, item]
+    )
+    phone.reload()
+    phone.wait_for_function(f"() => localStorage.getItem('{outbox}') === '[]'", timeout=15000)
+    assert phone.locator(".insight").count() == 0
+    assert phone.input_value("#text") == ""  # not handed back as a draft to send again
+    assert phone.locator("#state-banner").is_hidden()
+    assert [i["status"] for i in stored(api, created)] == ["withdrawn"]
