@@ -381,3 +381,17 @@ def test_the_phone_without_javascript_edits_and_withdraws_with_forms(client, roo
     assert "Nog een" not in page
     public = room.api.call("GET", url(room)).json()["insights"]
     assert {(i["id"], i["status"]) for i in public} == {(first, "withdrawn"), (second, "withdrawn")}
+
+
+def test_a_restore_file_with_a_withdrawn_insight_is_refused(app, room, join, post):
+    """No export holds a withdrawn insight, so a backup that does was not made by us."""
+    from workshop.harvest.restore import Problem, import_document
+
+    post(room, join(room)["token"], "Gewoon zichtbaar")
+    document = json.loads(
+        room.api.call("GET", f"/sessions/{room.code}/export.json?include_hidden=1", room.key).text
+    )
+    document["sessions"][0]["code"] = "ZZZZZZ"
+    document["sessions"][0]["insights"][0]["status"] = "withdrawn"
+    with app.app_context(), pytest.raises(Problem, match="unknown status 'withdrawn'"):
+        import_document(document)
