@@ -118,6 +118,7 @@ def test_withdraw_everything_from_the_settings(api, page_for):
         "() => document.querySelectorAll('.insight .delivery[data-state=delivered]').length === 2"
     )
     phone.click(".withdraw-all summary")
+    phone.locator("#withdraw-all button").scroll_into_view_if_needed()
     screenshot(phone, "own-posts-phone-withdraw-all")
     phone.click("#withdraw-all button")
     phone.locator(".insight").first.wait_for(state="detached")
