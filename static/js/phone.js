@@ -234,6 +234,7 @@ function showInsight(update) {
   const visibleToMe = payload.own || (payload.status === "visible" && payload.table_id === data.table_id);
   if (!visibleToMe || payload.text === undefined) {
     card?.remove();
+    showEmpty(); // the last card may just have left (hidden, or withdrawn on another phone)
     return;
   }
   if (card) fillCard(card, payload, context);

@@ -122,7 +122,8 @@ def test_withdraw_everything_from_the_settings(api, page_for):
     screenshot(phone, "own-posts-phone-withdraw-all")
     phone.click("#withdraw-all button")
     phone.locator(".insight").first.wait_for(state="detached")
-    assert phone.locator("#feed-empty").is_visible()
+    phone.wait_for_selector("#feed-empty", state="visible")
+    phone.wait_for_selector("#withdraw-all", state="hidden")  # the confirmation closes again
     assert {i["status"] for i in stored(api, created)} == {"withdrawn"}
 
 
