@@ -1,6 +1,9 @@
 """Own posts over real Socket.IO clients against the live server: edits and withdrawals reach
 every wall, console and phone at once, and a phone that was away learns it on resync."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 
 def test_an_edit_and_a_withdrawal_reach_every_screen(live_room, join, post, sockets):
     room = live_room
@@ -75,3 +78,26 @@ def test_a_phone_that_was_away_learns_of_the_withdrawal_on_resync(live_room, joi
     wall = sockets(room.code).call("resync", {"since": 0})["insights"]
     assert [i["status"] for i in wall if i["id"] == insight["id"]] == ["withdrawn"]
     assert "text" not in next(i for i in wall if i["id"] == insight["id"])
+
+
+def test_a_double_tap_on_withdraw_withdraws_once(live_room, join, post, sockets):
+    """Two withdrawals of one insight at once (socket and HTTP, as a phone's fallback may send):
+    both answer the same tombstone, and the wall hears of it once."""
+    room = live_room
+    author = join(room, name="Sanne")["token"]
+    insight = post(room, author, "Dubbel getikt").json()
+    wall = sockets(room.code)
+    phone = sockets(room.code, "participant", author)
+    path = f"/sessions/{room.code}/insights/{insight['id']}"
+
+    with ThreadPoolExecutor(4) as pool:
+        over_http = [pool.submit(room.api.call, "DELETE", path, author) for _ in range(3)]
+        over_socket = phone.call("insight:withdraw", {"insight_id": insight["id"]})
+        answers = [f.result() for f in over_http]
+    assert {a.status_code for a in answers} == {200}
+    stubs = {tuple(sorted(a.json().items())) for a in answers}
+    stubs.add(tuple(sorted(over_socket["insight"].items())))
+    assert len(stubs) == 1 and dict(next(iter(stubs)))["status"] == "withdrawn"
+    wall.wait_for("insight:remove", lambda p: p["id"] == insight["id"])
+    time.sleep(0.5)  # a second event would arrive within this
+    assert len(wall.received("insight:remove")) == 1
