@@ -220,6 +220,11 @@ def post_body(w: World) -> dict:
     return {"client_id": str(uuid.uuid4()), "table_id": w.table_id, "text": "Bewoners eerst"}
 
 
+def own_insight_path(path: str):
+    """The path with a fresh insight of the role "participant": its own post, to edit or withdraw."""
+    return lambda w: path.format(code=w.code, insight=w.new_insight(w.participant))
+
+
 S = "/api/v1/sessions/{code}"
 ROUTES = [
     # HTTP API
@@ -240,7 +245,29 @@ ROUTES = [
     Route("api.update_me", "PATCH", S + "/participants/me", participant_only(), {"name": "J."}),
     Route("api.post_insight", "POST", S + "/insights", participant_only(201), post_body),
     Route("api.list_insights", "GET", S + "/insights", public()),
-    Route("api.moderate", "PATCH", S + "/insights/{insight}", facilitator_only(), {"pinned": True}),
+    # One URL, two credentials: the facilitator moderates; the author edits its own text only
+    # ("participant" posts a fresh insight of its own for these rows; another's is 403).
+    Route(
+        "api.change_insight",
+        "PATCH",
+        S + "/insights/{insight}",
+        facilitator_only(),
+        {"pinned": True},
+    ),
+    Route(
+        "api.change_insight",
+        "PATCH",
+        own_insight_path(S + "/insights/{insight}"),
+        {**facilitator_only(), "participant": 200},
+        {"text": "Anders gezegd"},
+    ),
+    Route(
+        "api.withdraw_insight",
+        "DELETE",
+        own_insight_path(S + "/insights/{insight}"),
+        participant_only(),
+    ),
+    Route("api.withdraw_everything", "DELETE", S + "/participants/me", participant_only()),
     Route("api.vote", "POST", S + "/insights/{insight}/vote", participant_only()),
     Route("api.add_table", "POST", S + "/tables", facilitator_only(201), {"name": "Nieuw"}),
     Route(
@@ -314,6 +341,23 @@ ROUTES = [
         "/j/{code}/profile",
         participant_only(302),
         form={"quote_consent": "organisation"},
+    ),
+    Route(
+        "participant.edit",
+        "POST",
+        own_insight_path("/j/{code}/edit/{insight}"),
+        participant_only(302),
+        form={"text": "Zonder JavaScript aangepast"},
+    ),
+    Route(
+        "participant.withdraw",
+        "POST",
+        own_insight_path("/j/{code}/withdraw/{insight}"),
+        participant_only(302),
+        form={},
+    ),
+    Route(
+        "participant.withdraw_all", "POST", "/j/{code}/withdraw-all", participant_only(302), form={}
     ),
     Route("wall.show", "GET", "/w/{code}", public()),
     Route("wall.session_qr", "GET", "/qr/{code}.svg", public()),
@@ -456,7 +500,8 @@ def test_participant_cannot_moderate_with_its_cookie(world):
         f"/api/v1/sessions/{w.code}/insights/{w.insight_id}",
         json={"status": "hidden"},
     )
-    assert response.status_code == 401
+    assert response.status_code == 403  # its author's edit takes text only
+    assert response.get_json()["error"]["code"] == "facilitator_only"
     assert w.call("GET", f"/f/{w.code}").status_code == 401
 
 
@@ -602,6 +647,13 @@ def test_socket_connect_matrix(app, world, case):
 SOCKET_EVENTS = {
     "insight:post": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
     "insight:vote": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
+    "insight:edit": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
+    "insight:withdraw": {
+        "wall": False,
+        "participant": True,
+        "facilitator": False,
+        "organiser": False,
+    },
     "resync": {"wall": True, "participant": True, "facilitator": True, "organiser": True},
 }
 CONNECTED = {
@@ -617,6 +669,10 @@ def event_data(event: str, w: World) -> dict:
         return post_body(w)
     if event == "insight:vote":
         return {"insight_id": w.insight_id}
+    if event == "insight:edit":
+        return {"insight_id": w.new_insight(w.participant), "text": "Anders gezegd"}
+    if event == "insight:withdraw":
+        return {"insight_id": w.new_insight(w.participant)}
     return {"since": 0}
 
 

@@ -412,7 +412,8 @@ def test_participants_and_walls_can_do_no_facilitator_action_over_http(http_room
         ("PATCH", f"/sessions/{code}", {"state": "closed"}),
         ("PATCH", f"/sessions/{code}", {"settings": {"premoderation": True}}),
         ("PATCH", f"/sessions/{code}/insights/{insight['id']}", {"status": "hidden"}),
-        ("PATCH", f"/sessions/{code}/insights/{insight['id']}", {"text": "Gewijzigd"}),
+        # Someone else's text (its own, its author may edit: tests/test_own_posts.py).
+        ("PATCH", f"/sessions/{code}/insights/{other['id']}", {"text": "Gewijzigd"}),
         ("POST", f"/sessions/{code}/insights/{other['id']}/merge", {"into": insight["id"]}),
         ("POST", f"/sessions/{code}/rounds", {"minutes": 5}),
         ("PATCH", f"/sessions/{code}/rounds/current", {"stop": True}),

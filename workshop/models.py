@@ -43,6 +43,7 @@ class InsightStatus(StrEnum):
     PENDING = "pending"
     VISIBLE = "visible"
     HIDDEN = "hidden"
+    WITHDRAWN = "withdrawn"  # by its author: a tombstone without text, shown nowhere
 
 
 class QuoteConsent(StrEnum):

@@ -7,7 +7,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from . import links, tags
 from .extensions import db
-from .models import Insight, Session, TableSummary
+from .models import Insight, InsightStatus, Session, TableSummary
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,15 @@ def hidden_stub(insight: Insight) -> dict:
     return {"id": insight.id, "seq": insight.seq, "status": "hidden"}
 
 
+def withdrawn_stub(insight: Insight) -> dict:
+    """What everyone, its author and the facilitator too, gets of a withdrawn insight."""
+    return {"id": insight.id, "seq": insight.seq, "status": "withdrawn"}
+
+
 def payload_for(session: Session, insight: Insight, viewer: Viewer) -> dict:
     """The insight as this viewer may see it now; a stub where it may not (any more)."""
+    if insight.status == InsightStatus.WITHDRAWN:
+        return withdrawn_stub(insight)
     if viewer.is_facilitator:
         return insight_payload(session, insight, facilitator=True)
     own = viewer.participant_id is not None and insight.participant_id == viewer.participant_id

@@ -91,6 +91,12 @@ function placeCard(card, payload) {
 }
 
 function showInsight(payload) {
+  if (payload.status === "withdrawn") {
+    // Its author took it back: it leaves the console too (only a tombstone is left on the server).
+    cardOf(payload.id)?.remove();
+    refreshCounts();
+    return;
+  }
   if (payload.text === undefined) return; // stubs are for walls and phones
   let card = cardOf(payload.id);
   if (card) {

@@ -49,7 +49,7 @@ export function connectLive({ code, role, token, auth = {}, initialInsights = []
     }
     versions.set(payload.id, { seq, stub: isStub(payload) });
     const previous = insights.get(payload.id);
-    if (payload.status === "hidden" && isStub(payload)) insights.delete(payload.id);
+    if (isStub(payload)) insights.delete(payload.id); // hidden from this client, or withdrawn
     else insights.set(payload.id, { ...previous, ...payload });
     handlers.insight?.(insights.get(payload.id) || payload, previous);
     return true;

@@ -190,8 +190,18 @@ async function flush() {
           break;
         }
         if (ack.ok) {
+          const latest = readOutbox().find((i) => i.client_id === item.client_id);
           settle(item.client_id);
-          received(ack.insight);
+          if (withdrawnQueued.has(item.client_id)) {
+            withdrawOnServer(ack.insight.id); // withdrawn while it was on its way
+          } else {
+            received(ack.insight);
+            if (latest && latest.text !== item.text) editOnServer(ack.insight.id, latest.text);
+          }
+        } else if (ack.error.code === "withdrawn") {
+          // Sent again after its author withdrew it: it stays withdrawn, and so does the card.
+          settle(item.client_id);
+          cardOfClient(item.client_id)?.remove();
         } else if (["session_not_open", "rate_limited"].includes(ack.error.code)) {
           // Paused, closed or too fast: the text stays in the outbox and goes when it may.
           showPending(item, "waiting");
@@ -249,6 +259,7 @@ function showPending(item, state) {
     const local = { ...item, id: `local-${item.client_id}`, status: "visible", own: true, votes: 0 };
     card = newCard({ ...local, quote_consent: consent }, context);
     card.dataset.clientId = item.client_id;
+    showOwnActions(card, { ...item, own: true });
     place(card);
   }
   setDelivery(card, state, data.strings[state]);
@@ -272,6 +283,7 @@ function showInsight(update) {
   const visibleToMe = payload.own || (payload.status === "visible" && payload.table_id === data.table_id);
   if (!visibleToMe || payload.text === undefined) {
     card?.remove();
+    showEmpty(); // the last card may just have left (hidden, or withdrawn on another phone)
     return;
   }
   if (card) fillCard(card, payload, context);
@@ -281,9 +293,23 @@ function showInsight(update) {
     place(card);
   }
   card.dataset.clientId = payload.client_id;
+  showOwnActions(card, payload);
   const [state, label] = deliveryOf(payload);
   setDelivery(card, state, label);
   markVoted(card);
+}
+
+/** The author's edit and withdraw under its own posts; the edit box holds the current text. */
+function showOwnActions(card, payload) {
+  const actions = card.querySelector("[data-own-actions]");
+  if (!actions) return;
+  actions.hidden = !payload.own;
+  const edit = card.querySelector("[data-edit]");
+  const box = card.querySelector("[data-edit-form] textarea");
+  if (box && !edit.open) box.value = payload.text ?? "";
+  if (box) box.id = `edit-${card.dataset.id}`;
+  const label = card.querySelector("[data-edit-form] label");
+  if (label) label.htmlFor = `edit-${card.dataset.id}`;
 }
 
 function markVoted(card) {
@@ -381,6 +407,109 @@ feed?.addEventListener("click", (event) => {
     button.closest("form")?.submit();
   }
 });
+
+// --- own posts: edit and withdraw -------------------------------------------------------------
+
+// Client ids withdrawn while queued: if one was already on its way, it is withdrawn once acked.
+const withdrawnQueued = new Set();
+
+/** An own-post operation over the socket, or over HTTP when the socket is down or silent. */
+async function ownPostCall(event, method, path, body) {
+  if (live.socket.connected && online()) {
+    try {
+      return await new Promise((resolve, reject) =>
+        live.socket.timeout(ACK_TIMEOUT_MS).emit(event, body, (err, ack) => (err ? reject(err) : resolve(ack))),
+      );
+    } catch {
+      // no ack in time: the same call over HTTP (an edit or a withdrawal may safely come twice)
+    }
+  }
+  const response = await fetch(`/api/v1/sessions/${data.code}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    credentials: "same-origin",
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (response.ok) return { ok: true, insight: answer, ...answer };
+  return { ok: false, error: answer.error || { message: response.statusText } };
+}
+
+async function withdrawOnServer(insightId) {
+  const ack = await ownPostCall(EVENTS.INSIGHT_WITHDRAW, "DELETE", `/insights/${insightId}`, {
+    insight_id: insightId,
+  }).catch(() => null);
+  if (ack?.ok) live.apply(ack.insight);
+  else showBanner(ack?.error?.message || data.strings.waiting);
+  return ack;
+}
+
+async function editOnServer(insightId, text) {
+  const ack = await ownPostCall(EVENTS.INSIGHT_EDIT, "PATCH", `/insights/${insightId}`, {
+    insight_id: insightId,
+    text,
+  }).catch(() => null);
+  if (ack?.ok) received(ack.insight);
+  else showBanner(ack?.error?.message || data.strings.waiting);
+  return ack;
+}
+
+const queuedOf = (card) => (card.dataset.id.startsWith("local-") ? card.dataset.clientId : null);
+
+feed?.addEventListener("submit", async (event) => {
+  const withdraw = event.target.closest("[data-withdraw-form]");
+  const edit = event.target.closest("[data-edit-form]");
+  if (!withdraw && !edit) return;
+  event.preventDefault();
+  const card = event.target.closest(".insight");
+  const queued = queuedOf(card);
+  if (withdraw) {
+    if (queued) {
+      // Not sent yet: it simply leaves the outbox (and is withdrawn if it was on its way).
+      withdrawnQueued.add(queued);
+      settle(queued);
+      card.remove();
+      showEmpty();
+      return;
+    }
+    const ack = await withdrawOnServer(Number(card.dataset.id));
+    if (ack?.ok) card.remove();
+    showEmpty();
+    return;
+  }
+  const text = String(edit.querySelector("textarea").value || "").trim();
+  if (!text) return;
+  if (queued) {
+    writeOutbox(readOutbox().map((i) => (i.client_id === queued ? { ...i, text } : i)));
+    card.querySelector('[data-field="text"]').textContent = text;
+    card.querySelector("[data-edit]").open = false;
+    return;
+  }
+  const ack = await editOnServer(Number(card.dataset.id), text);
+  if (ack?.ok) card.querySelector("[data-edit]").open = false;
+});
+
+document.getElementById("withdraw-all")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  for (const item of readOutbox()) withdrawnQueued.add(item.client_id);
+  writeOutbox([]);
+  feed.querySelectorAll('.insight[data-id^="local-"]').forEach((card) => card.remove());
+  const response = await fetch(`/api/v1/sessions/${data.code}/participants/me`, {
+    method: "DELETE",
+    headers: { "Content-Type": "application/json" },
+    credentials: "same-origin",
+  }).catch(() => null);
+  const answer = (await response?.json().catch(() => null)) || {};
+  if (!response?.ok) return showBanner(answer.error?.message || data.strings.waiting);
+  for (const id of answer.withdrawn || []) cardOf(id)?.remove();
+  feed.querySelectorAll(".insight.is-own").forEach((card) => card.remove());
+  event.target.closest("details").open = false;
+  showEmpty();
+});
+
+function showEmpty() {
+  document.getElementById("feed-empty").hidden = feed.children.length > 0;
+}
 
 const textarea = form?.querySelector("textarea");
 function updateCharCount() {

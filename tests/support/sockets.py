@@ -98,7 +98,7 @@ class InsightMirror:
                 return False
             self.versions[payload["id"]] = (seq, stub)
             self.applied.append((payload["id"], seq))
-            if payload.get("status") == "hidden" and stub:
+            if stub:  # hidden from this client, or withdrawn by its author
                 self.insights.pop(payload["id"], None)
             else:
                 self.insights[payload["id"]] = {**self.insights.get(payload["id"], {}), **payload}

@@ -18,6 +18,7 @@ from .keys import (
 )
 from .moderation import merge_insights, moderate, reveal_withheld, set_spotlight
 from .overview import event_overview
+from .own_posts import edit_own_insight, editable_by_author, withdraw_all, withdraw_insight
 from .participants import is_participant_token, join, participant_for, update_participant
 from .photos import host_seat, insight_with_photo, photo_visible
 from .queries import (
@@ -71,6 +72,8 @@ __all__ = [
     "delete_session",
     "event_overview",
     "delete_table",
+    "edit_own_insight",
+    "editable_by_author",
     "get_event",
     "get_insight",
     "get_session",
@@ -117,5 +120,7 @@ __all__ = [
     "visible_insights",
     "vote",
     "voted_ids",
+    "withdraw_all",
+    "withdraw_insight",
     "write_summary",
 ]

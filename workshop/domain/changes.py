@@ -26,6 +26,14 @@ class InsightChanged(OfSession):
     was_public: bool | None
 
 
+@dataclass(frozen=True)
+class InsightWithdrawn(OfSession):
+    """Its author withdrew it: it leaves every wall, phone and console."""
+
+    insight: Insight
+    was_public: bool
+
+
 class SessionChanged(OfSession):
     """Title, state, settings, tables or tag set: everyone gets the whole session again."""
 
@@ -55,6 +63,7 @@ class ParticipantMoved:
 
 Change = (
     InsightChanged
+    | InsightWithdrawn
     | SessionChanged
     | CountsChanged
     | RoundChanged

@@ -193,6 +193,9 @@ def find_by_client_id(session: Session, client_id: str) -> Insight | None:
 def stored_retry(insight: Insight, participant: Participant) -> Insight:
     if insight.participant_id != participant.id:
         raise Conflict("That client id belongs to another post.", code="client_id_taken")
+    if insight.status == InsightStatus.WITHDRAWN:
+        # A phone's outbox may send a post again after its author withdrew it: it stays withdrawn.
+        raise Conflict(N_("You withdrew this insight."), code="withdrawn", id=insight.id)
     return insight
 
 

@@ -13,7 +13,7 @@ from .sessions import next_seq
 
 def moderate(session: Session, insight_id, data: dict) -> Insight:
     """Facilitator changes: status (approve, hide, restore), pin, or a typo fix."""
-    insight = get_insight(session, insight_id)
+    insight = not_withdrawn(get_insight(session, insight_id))
     was_public = insight.public
     if insight.merged_into_id and data.get("status") == InsightStatus.VISIBLE:
         raise Conflict(
@@ -44,6 +44,13 @@ def moderate(session: Session, insight_id, data: dict) -> Insight:
     return insight
 
 
+def not_withdrawn(insight: Insight) -> Insight:
+    """A withdrawn insight is its author's decision: no moderation brings it back."""
+    if insight.status == InsightStatus.WITHDRAWN:
+        raise Conflict("Its author withdrew this insight.", code="withdrawn")
+    return insight
+
+
 def merge_insights(session: Session, insight_id, data: dict) -> tuple[Insight, Insight]:
     """Fold a duplicate into the insight that is kept; return (merged, kept).
 
@@ -52,8 +59,8 @@ def merge_insights(session: Session, insight_id, data: dict) -> tuple[Insight, I
     """
     if not isinstance(data, dict):
         raise BadRequest('Send {"into": <id of the insight to keep>}.')
-    merged = get_insight(session, insight_id)
-    kept = get_insight(session, id_field(data, "into"))
+    merged = not_withdrawn(get_insight(session, insight_id))
+    kept = not_withdrawn(get_insight(session, id_field(data, "into")))
     if kept.id == merged.id:
         raise Conflict("An insight cannot be merged into itself.", code="merge_into_self")
     if merged.merged_into_id:

@@ -76,7 +76,7 @@ def phone_insights(session: Session, participant: Participant, limit: int = 200)
     """A phone's feed before filtering for it: its table's insights and its own, newest first."""
     return db.session.scalars(
         select(Insight)
-        .where(Insight.session_id == session.id)
+        .where(Insight.session_id == session.id, Insight.status != InsightStatus.WITHDRAWN)
         .where(
             (Insight.table_id == participant.table_id) | (Insight.participant_id == participant.id)
         )
@@ -86,10 +86,13 @@ def phone_insights(session: Session, participant: Participant, limit: int = 200)
 
 
 def all_insights(session: Session) -> list[Insight]:
-    """Every insight, hidden and waiting ones too, newest first: the console's list."""
+    """Every insight, hidden and waiting ones too, newest first: the console's list.
+
+    Not the withdrawn ones: their authors took them back, from the facilitator too.
+    """
     return db.session.scalars(
         select(Insight)
-        .filter_by(session_id=session.id)
+        .where(Insight.session_id == session.id, Insight.status != InsightStatus.WITHDRAWN)
         .order_by(Insight.created_at.desc(), Insight.id.desc())
     ).all()
 

@@ -250,7 +250,9 @@ def import_session(item, where: str, event: Event | None) -> tuple[Session, str]
         perspectives = spec.get("perspectives") or []
         need(isinstance(perspectives, list), f"{at}: 'perspectives' must be a list.")
         status = spec.get("status", InsightStatus.VISIBLE)
-        need(status in set(InsightStatus), f"{at}: unknown status {status!r}.")
+        # No export holds a withdrawn insight; a file that does is not one of ours.
+        exported = set(InsightStatus) - {InsightStatus.WITHDRAWN}
+        need(status in exported, f"{at}: unknown status {status!r}.")
         voters = spec.get("voters") or []
         need(
             isinstance(voters, list) and all(v in participants for v in voters),

@@ -113,13 +113,16 @@ class Entry:
 
 
 def insights_of(session, *, include_hidden: bool = False, filters=None) -> list[Insight]:
-    """Visible insights (facilitator's full export: every status), in table and time order.
-
-    Never a "room" insight, in any export: that is the consent half of `Insight.quotable`.
-    """
+    """Visible insights (facilitator's full export: hidden and pending too), in table and time
+    order. Never a "room" insight, in any export (the consent half of `Insight.quotable`), and
+    never a withdrawn one: its author took it back from every export."""
     query = (
         select(Insight)
-        .where(Insight.session_id == session.id, Insight.consent_level != consent.ROOM)
+        .where(
+            Insight.session_id == session.id,
+            Insight.consent_level != consent.ROOM,
+            Insight.status != InsightStatus.WITHDRAWN,
+        )
         .options(selectinload(Insight.participant))
         .order_by(Insight.table_id, Insight.created_at, Insight.id)
     )

@@ -259,6 +259,22 @@ def on_insight_vote(session, viewer, data):
     return {"ok": True, "votes": votes, "voted": voted}
 
 
+@handler(rooms.INSIGHT_EDIT)
+def on_insight_edit(session, viewer, data):
+    """`{"insight_id", "text"}`: its author's edit, acked as `insight:post` is."""
+    participant = participant_of(session, viewer)
+    insight = domain.edit_own_insight(session, participant, data.get("insight_id"), data)
+    return {"ok": True, "insight": payloads.payload_for(session, insight, viewer)}
+
+
+@handler(rooms.INSIGHT_WITHDRAW)
+def on_insight_withdraw(session, viewer, data):
+    """`{"insight_id"}`: its author withdraws it; the ack carries the withdrawn stub."""
+    participant = participant_of(session, viewer)
+    insight = domain.withdraw_insight(session, participant, data.get("insight_id"))
+    return {"ok": True, "insight": payloads.payload_for(session, insight, viewer)}
+
+
 @handler(rooms.RESYNC)
 def on_resync(session, viewer, data):
     if viewer.is_facilitator and rooms.facilitator_room(session.id) not in socketio.server.rooms(

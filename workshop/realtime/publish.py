@@ -60,6 +60,19 @@ def insight_changed(change: changes.InsightChanged) -> None:
 
 
 @publish.register
+def insight_withdrawn(change: changes.InsightWithdrawn) -> None:
+    """A withdrawn insight leaves every screen that may show it: consoles, walls, its table's
+    phones and its author's phones (one emit: a socket in several of these rooms gets it once)."""
+    session, insight = change.session, change.insight
+    audience = [facilitator_room(session.id)]
+    if change.was_public:
+        audience += [wall_room(session.id), table_room(session.id, insight.table_id)]
+    if insight.participant_id:
+        audience.append(participant_room(insight.participant_id))
+    socketio.emit(INSIGHT_REMOVE, payloads.withdrawn_stub(insight), to=audience)
+
+
+@publish.register
 def counts_changed(change: changes.CountsChanged) -> None:
     """In silent mode walls and phones see counts instead of texts."""
     session = change.session

@@ -34,8 +34,10 @@ SERVER_EVENTS = (
 )
 INSIGHT_POST = "insight:post"
 INSIGHT_VOTE = "insight:vote"
+INSIGHT_EDIT = "insight:edit"
+INSIGHT_WITHDRAW = "insight:withdraw"
 RESYNC = "resync"
-CLIENT_EVENTS = (INSIGHT_POST, INSIGHT_VOTE, RESYNC)
+CLIENT_EVENTS = (INSIGHT_POST, INSIGHT_VOTE, INSIGHT_EDIT, INSIGHT_WITHDRAW, RESYNC)
 # What the browser gets as `EVENTS` in every page's data (templates/partials/page_data.html).
 EVENT_NAMES = {
     name: value

@@ -10,6 +10,7 @@ from .auth import (
     bearer_token,
     current_participant,
     is_facilitator,
+    participant_asking,
     require_facilitator,
     require_organiser,
 )
@@ -149,8 +150,9 @@ def post_insight(code):
     else:
         participant = current_participant(session)
         insight, created = domain.post_insight(session, participant, json_body())
-    viewer = payloads.Viewer("participant", participant.id, participant.table_id)
-    return payloads.payload_for(session, insight, viewer), 201 if created else 200
+    return payloads.payload_for(session, insight, participant_viewer(participant)), (
+        201 if created else 200
+    )
 
 
 def post_with_photo(session):
@@ -195,17 +197,44 @@ def list_insights(code):
         raise BadRequest("'since' must be a whole number from 0.", field="since")
     viewer = viewer_of(session)
     found = domain.insights_since(session, since, viewer)
-    if not viewer.is_facilitator:  # public: visible insights only
-        found = [insight for insight in found if insight.get("status") == "visible"]
+    if not viewer.is_facilitator:  # public: visible insights only, and which were withdrawn
+        found = [i for i in found if i.get("status") in ("visible", "withdrawn")]
     return {"insights": found}
 
 
+def participant_viewer(participant) -> payloads.Viewer:
+    return payloads.Viewer("participant", participant.id, participant.table_id)
+
+
 @api.patch("/sessions/<code>/insights/<int:insight_id>")
-def moderate(code, insight_id):
+def change_insight(code, insight_id):
+    """Its author's edit (participant token) or the facilitator's moderation (facilitator key)."""
     session = domain.get_session(code)
+    author = participant_asking(session)
+    if author is not None:
+        insight = domain.edit_own_insight(session, author, insight_id, json_body())
+        return payloads.payload_for(session, insight, participant_viewer(author))
     require_facilitator(session)
     insight = domain.moderate(session, insight_id, json_body())
     return payloads.insight_payload(session, insight, facilitator=True)
+
+
+@api.delete("/sessions/<code>/insights/<int:insight_id>")
+def withdraw_insight(code, insight_id):
+    """Its author withdraws it; again: the same 200 answer (idempotent)."""
+    session = domain.get_session(code)
+    participant = current_participant(session)
+    insight = domain.withdraw_insight(session, participant, insight_id)
+    return payloads.payload_for(session, insight, participant_viewer(participant))
+
+
+@api.delete("/sessions/<code>/participants/me")
+def withdraw_everything(code):
+    """Withdraw every insight this participant posted (the participant stays, it may post on)."""
+    session = domain.get_session(code)
+    participant = current_participant(session)
+    withdrawn = domain.withdraw_all(session, participant)
+    return {"withdrawn": [insight.id for insight in withdrawn]}
 
 
 @api.post("/sessions/<code>/insights/<int:insight_id>/vote")

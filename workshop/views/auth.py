@@ -91,6 +91,26 @@ def current_participant(session: Session, *, required: bool = True) -> Participa
         return None
 
 
+def participant_asking(session: Session) -> Participant | None:
+    """The participant, when this request's credential is a participant's; None for a facilitator's.
+
+    One URL serves both (an author's edit, a facilitator's typo fix), so the credential decides:
+    a Bearer token when one is sent (a participant token of this session, else it must be a
+    facilitator key); without one, `?key=` is a facilitator's and the phone's cookie a
+    participant's. The console sends its key as Bearer, the phone page only its cookie.
+    """
+    token = bearer_token()
+    if token is not None:
+        try:
+            return domain.participant_for(session, token)
+        except Unauthorized:
+            return None  # not a participant of this session: the facilitator check decides
+    if request.args.get("key"):
+        return None
+    cookie_token = request.cookies.get(participant_cookie_name(session))
+    return domain.participant_for(session, cookie_token) if cookie_token else None
+
+
 def is_facilitator(session: Session) -> bool:
     """Whether the caller may see what a facilitator sees (public lists show more to one).
 

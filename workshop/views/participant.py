@@ -161,3 +161,33 @@ def vote(code, insight_id):
     except DomainError as error:
         return render_phone(session, me, error=_(error.message), status=error.status)
     return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
+
+
+@participant.post("/j/<code>/edit/<int:insight_id>")
+def edit(code, insight_id):
+    """The no-JavaScript edit of an own insight (the form under its "Edit")."""
+    return own_post_form(
+        code, lambda session, me: domain.edit_own_insight(session, me, insight_id, request.form)
+    )
+
+
+@participant.post("/j/<code>/withdraw/<int:insight_id>")
+def withdraw(code, insight_id):
+    """The no-JavaScript withdrawal of an own insight (the form under its "Withdraw")."""
+    return own_post_form(code, lambda session, me: domain.withdraw_insight(session, me, insight_id))
+
+
+@participant.post("/j/<code>/withdraw-all")
+def withdraw_all(code):
+    return own_post_form(code, domain.withdraw_all)
+
+
+def own_post_form(code, operation):
+    session = domain.get_session(code)
+    g.session_language = session.language
+    me = current_participant(session)
+    try:
+        operation(session, me)
+    except DomainError as error:
+        return render_phone(session, me, error=_(error.message), status=error.status)
+    return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
