@@ -1,6 +1,7 @@
 """Photos on insights: upload, re-encoding without EXIF, limits, who may post, who may see."""
 
 import io
+import os
 import uuid
 import zipfile
 
@@ -606,3 +607,17 @@ def test_the_organiser_page_offers_the_markdown_bundle(client, room):
 
     assert f"/api/v1/sessions/{room.code}/export.zip" in page
     assert "Markdown met foto&#39;s (zip)" in page or "Markdown met foto's (zip)" in page
+
+
+@pytest.mark.parametrize("how", ["one", "everything"])
+def test_a_withdrawn_photo_is_gone_from_disk_and_address(app, client, everyone, join, how):
+    token = join(everyone)["token"]
+    posted = upload(client, everyone.code, token, everyone.table, png()).get_json()
+    files = [stored(app, posted["photo"][key]).filename for key in ("url", "thumb_url")]
+    path = f"/api/v1/sessions/{everyone.code}/" + (
+        f"insights/{posted['id']}" if how == "one" else "participants/me"
+    )
+    withdrawn = client.delete(path, headers={"Authorization": f"Bearer {token}"})
+    assert withdrawn.status_code == 200, withdrawn.get_json()
+    assert not any(os.path.exists(name) for name in files)
+    assert client.get(posted["photo"]["url"]).status_code == 404

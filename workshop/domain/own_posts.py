@@ -12,7 +12,7 @@ approved insight waits for approval again: the facilitator approved the text, no
 
 from sqlalchemy import delete, select
 
-from .. import ratelimit
+from .. import media, ratelimit
 from ..errors import N_, BadRequest, Conflict, Forbidden
 from ..extensions import db
 from ..models import Insight, InsightStatus, Participant, Session, SessionState, Vote
@@ -92,8 +92,10 @@ def withdraw_insight(session: Session, participant: Participant, insight_id) -> 
     if insight.status == InsightStatus.WITHDRAWN:  # a second tap raced this one
         db.session.rollback()
         return insight
+    photo = insight.photo
     made = tombstone(session, insight, seq)
     changes.commit(*made, changes.CountsChanged(session))
+    media.delete(photo)
     return insight
 
 
@@ -106,10 +108,12 @@ def withdraw_all(session: Session, participant: Participant) -> list[Insight]:
         return []
     next_seq(session)  # the lock first, then read again: a racing withdrawal may have come first
     mine = own_live_insights(session, participant)
-    made = []
+    made, photos = [], [insight.photo for insight in mine]
     for insight in mine:
         made += tombstone(session, insight, next_seq(session))
     changes.commit(*made, changes.CountsChanged(session))
+    for photo in photos:
+        media.delete(photo)
     return mine
 
 
@@ -136,6 +140,8 @@ def tombstone(session: Session, insight: Insight, seq: int) -> list:
     insight.votes = 0
     insight.pinned = False
     insight.withheld = False  # silent mode's reveal has nothing left to show
+    # The photo goes too: its files are deleted once this is committed (the callers).
+    insight.photo = insight.photo_width = insight.photo_height = None
     insight.seq = seq
     made: list = [changes.InsightWithdrawn(session, insight, was_public=was_public)]
     if session.spotlight_insight_id == insight.id:
