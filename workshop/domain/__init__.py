@@ -18,6 +18,7 @@ from .keys import (
 )
 from .moderation import merge_insights, moderate, reveal_withheld, set_spotlight
 from .participants import is_participant_token, join, participant_for, update_participant
+from .publication import publish, published, published_sessions, unpublish
 from .queries import (
     all_events,
     all_insights,
@@ -46,10 +47,20 @@ from .sessions import (
     unused_join_code,
 )
 from .settings import update_settings
+from .stories import (
+    MAX_STORY_LENGTH,
+    attribution,
+    coverage,
+    get_story,
+    quotable_insights,
+    saved_story,
+    write_story,
+)
 from .tables import MAX_TABLES, add_table, delete_table, get_table, update_table, write_summary
 
 __all__ = [
     "MAX_ROUND_MINUTES",
+    "MAX_STORY_LENGTH",
     "MAX_TABLES",
     "ROW_ID_LIMIT",
     "TRANSITIONS",
@@ -59,11 +70,13 @@ __all__ = [
     "all_sessions",
     "any_session",
     "assign_event",
+    "attribution",
     "bool_field",
     "change_state",
     "check_facilitator",
     "console_token",
     "counts",
+    "coverage",
     "create_event",
     "create_session",
     "delete_session",
@@ -71,6 +84,7 @@ __all__ = [
     "get_event",
     "get_insight",
     "get_session",
+    "get_story",
     "get_table",
     "host_scope",
     "host_token",
@@ -90,10 +104,15 @@ __all__ = [
     "participant_for",
     "phone_insights",
     "post_insight",
+    "publish",
+    "published",
+    "published_sessions",
+    "quotable_insights",
     "rename_session",
     "require_open",
     "reveal_withheld",
     "rotate_facilitator_key",
+    "saved_story",
     "session_not_open_message",
     "set_spotlight",
     "set_tag_set",
@@ -103,6 +122,7 @@ __all__ = [
     "table_insights",
     "tag_field",
     "text_field",
+    "unpublish",
     "unused_join_code",
     "update_participant",
     "update_round",
@@ -111,5 +131,6 @@ __all__ = [
     "visible_insights",
     "vote",
     "voted_ids",
+    "write_story",
     "write_summary",
 ]

@@ -2,16 +2,8 @@
 
 import re
 
+from ..markup import escape  # participants' text is shown as typed: markup is escaped
 from .report import Item, Report, build
-
-# Participants' text is shown as typed: everything Markdown would read as markup is escaped.
-INLINE = re.compile(r"([\\`*_\[\]<>|~&#])")
-LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])", re.MULTILINE)
-
-
-def escape(text: str) -> str:
-    text = INLINE.sub(r"\\\1", text)
-    return LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
 def lines_of(text: str) -> list[str]:

@@ -8,7 +8,9 @@ def register_blueprints(app: Flask) -> None:
     from .facilitator import facilitator
     from .organiser import organiser
     from .participant import participant
+    from .published import published
+    from .stories import stories
     from .wall import wall
 
-    for blueprint in (api, participant, wall, facilitator, organiser):
+    for blueprint in (api, participant, wall, facilitator, organiser, published, stories):
         app.register_blueprint(blueprint)
