@@ -52,10 +52,11 @@ def build_known_session(language="nl", title="Aan tafel met de wijkaanpak"):
     domain.change_state(session, "open")
     a, b, _c = session.tables
     join = lambda **data: domain.join(session, data)[0]  # noqa: E731
-    joost = join(name="Joost", organisation_type="municipality", table_id=a.id)
-    anouk = join(name='Anouk O\'Brien; "de Boer"', organisation_type="owners_association")
-    nameless = join(organisation_type="grid_operator", table_id=a.id)
-    emile = join(name="Émile", organisation_type="housing_corporation")
+    named = {"quote_consent": "name"}  # they agreed to be quoted by name
+    joost = join(name="Joost", organisation_type="municipality", table_id=a.id, **named)
+    anouk = join(name='Anouk O\'Brien; "de Boer"', organisation_type="owners_association", **named)
+    nameless = join(organisation_type="grid_operator", table_id=a.id, **named)
+    emile = join(name="Émile", organisation_type="housing_corporation", **named)
     voters = [join() for _ in range(3)]
 
     i = [
@@ -258,7 +259,9 @@ def test_json_holds_the_whole_session(known):
     assert item["round"]["number"] == 2 and [r["number"] for r in item["rounds"]] == [1, 2]
     first = next(i for i in item["insights"] if i["text"] == TEXTS[0])
     assert first["votes"] == 3 and len(first["voters"]) == 3
-    assert first["author"] == {"name": "Joost", "organisation_type": "municipality"}
+    assert first["author"]["name"] == "Joost" and first["quote_consent"] == "name"
+    assert first["author"]["organisation_type"] == "municipality"
+    assert first["author"]["attribution"] == "Joost, gemeente"
     assert len(item["participants"]) == 7
     full = json.loads(export(session, "json", include_hidden="1"))["sessions"][0]
     assert any(i["status"] == "hidden" and i["text"] == TEXTS[6] for i in full["insights"])
@@ -356,15 +359,15 @@ def test_markdown_report_reads_like_an_event_report(known):
     quotes = " ".join(t for tag, t in parts["Meest herkend"] if tag == "p")
     credits = re.split(r" ?— ", quotes)
     assert [squash(q) for q in credits[0:1]] == [squash(f"“{TEXTS[0]}”")]
-    assert credits[1].startswith("Joost, Gemeente · 3× herkend “Regel één")
-    assert credits[3].startswith("een deelnemer, Netbeheerder · 1× herkend")
+    assert credits[1].startswith("Joost, gemeente · 3× herkend “Regel één")
+    assert credits[3].startswith("een deelnemer (netbeheerder) · 1× herkend")
     for text in TEXTS[:3]:  # each line of a quote its own paragraph: all there, in order
         assert squash(text.replace("\n", " ")) in squash(quotes)
     groups = sections(parts["Inzichten per perspectief"], "h4")
     assert list(groups) == ["De overstap is betaalbaar en financierbaar", "Zonder perspectief"]
     rest = groups["De overstap is betaalbaar en financierbaar"][0][1]
     assert (
-        squash(rest) == squash(TEXTS[3]) + " (Tip · een deelnemer, Woningcorporatie · 1× herkend)"
+        squash(rest) == squash(TEXTS[3]) + " (Tip · een deelnemer (woningcorporatie) · 1× herkend)"
     )
     assert squash(groups["Zonder perspectief"][0][1]).startswith(squash(TEXTS[7]))
     second = sections(tables["Gespikkeld bezit"], "h4")
@@ -391,7 +394,7 @@ def test_docx_report_holds_the_texts_and_the_coverage_chart(known):
     quotes = [t for style, t in paragraphs if style == "Quote"]
     assert quotes == [f"“{t}”" for t in TEXTS[:3]]  # exact, the line break included
     bullets = [t for style, t in paragraphs if style == "List Bullet"]
-    assert bullets[0] == TEXTS[3] + "  (Tip · een deelnemer, Woningcorporatie · 1× herkend)"
+    assert bullets[0] == TEXTS[3] + "  (Tip · een deelnemer (woningcorporatie) · 1× herkend)"
     assert sum(t.startswith(TEXTS[4]) for t in bullets) == 1  # two perspectives, listed once
     assert next(t for t in bullets if t.startswith(TEXTS[4])).endswith("ook: Energienetwerk)")
     assert not any(TEXTS[6] in t for _, t in paragraphs)
@@ -405,11 +408,11 @@ def test_docx_report_holds_the_texts_and_the_coverage_chart(known):
 def test_english_report_and_anonymised_report(ctx, known):
     english, _, _ = build_known_session("en", "At the table")
     markdown = export(english, "md").decode()
-    assert "### Most recognised" in markdown and "— a participant, Grid operator" in markdown
+    assert "### Most recognised" in markdown and "— a participant (grid operator)" in markdown
     assert "## Perspective coverage" in markdown
     anonymised = export(known[0], "docx", anonymise="1")
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(anonymised)).paragraphs)
-    assert "Joost" not in text and "een deelnemer, Gemeente" in text
+    assert "Joost" not in text and "een deelnemer (gemeente)" in text
 
 
 # --- over HTTP, at any moment ----------------------------------------------------------------
@@ -543,7 +546,9 @@ def test_a_session_with_its_own_tag_set_keeps_every_insight_in_the_report(ctx):
     domain.set_tag_set(session, OWN_TAG_SET)
     domain.change_state(session, "open")
     table = session.tables[0]
-    person = domain.join(session, {"name": "Sanne", "table_id": table.id})[0]
+    person = domain.join(session, {"name": "Sanne", "table_id": table.id, "quote_consent": "name"})[
+        0
+    ]
     spread = [["wonen"], ["groen"], ["samen"], ["wonen", "groen"], []]
     texts = [f"Inzicht nummer {n} over de buurt." for n in range(16)]
     for n, text in enumerate(texts):

@@ -80,7 +80,9 @@ def test_publishing_needs_the_facilitator_key(room, client):
     assert room.api.call("PUT", path, "wrong-key", json={}).status_code == 403
     assert room.api.call("PUT", path, json={}).status_code == 401
     assert room.api.call("DELETE", path, "wrong-key").status_code == 403
-    assert room.api.call("PUT", "/sessions/NOPE23/publication", room.key, json={}).status_code == 404
+    assert (
+        room.api.call("PUT", "/sessions/NOPE23/publication", room.key, json={}).status_code == 404
+    )
 
 
 @pytest.mark.parametrize("body", [{"listed": "yes"}, {"listed": 1}])
@@ -224,4 +226,7 @@ def test_an_event_page_holds_its_published_sessions(api_client, make_session, cl
     assert api_client.call("DELETE", path, ORGANISER_TOKEN, 409).json()["error"]["code"] == (
         "not_published"
     )
-    assert api_client.call("PUT", "/events/999999/publication", ORGANISER_TOKEN, json={}).status_code == 404
+    assert (
+        api_client.call("PUT", "/events/999999/publication", ORGANISER_TOKEN, json={}).status_code
+        == 404
+    )

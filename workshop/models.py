@@ -4,7 +4,7 @@ import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint, and_
+from sqlalchemy import JSON, ForeignKey, Index, UniqueConstraint, and_, func, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +43,15 @@ class InsightStatus(StrEnum):
     PENDING = "pending"
     VISIBLE = "visible"
     HIDDEN = "hidden"
+
+
+class QuoteConsent(StrEnum):
+    """How a participant agreed to be quoted after the session (domain/consent.py), most open first."""
+
+    NAME = "name"  # name, role, organisation and place
+    ORGANISATION = "organisation"  # organisation and place, no name
+    ANONYMOUS = "anonymous"  # "een deelnemer", with the organisation type
+    ROOM = "room"  # wall and console during the session only: never in an export or on a page
 
 
 class Published:
@@ -125,6 +134,15 @@ class Participant(db.Model):
     token_hash: Mapped[str] = mapped_column(db.String(64), unique=True)
     name: Mapped[str] = mapped_column(db.String(80), default="")
     organisation_type: Mapped[str | None] = mapped_column(db.String(40))
+    organisation: Mapped[str] = mapped_column(db.String(120), default="", server_default="")
+    role: Mapped[str] = mapped_column(db.String(80), default="", server_default="")
+    place: Mapped[str] = mapped_column(db.String(80), default="", server_default="")
+    quote_consent: Mapped[str] = mapped_column(
+        db.String(20), default=QuoteConsent.ANONYMOUS, server_default=QuoteConsent.ANONYMOUS
+    )
+    # When the participant answered the consent question; None: not asked yet (the phone asks
+    # before the first post, and until then "anonymous" holds).
+    consent_given_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     table_id: Mapped[int | None] = mapped_column(ForeignKey("table.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -150,6 +168,8 @@ class Insight(db.Model):
     perspectives: Mapped[list] = mapped_column(JSON, default=list)
     phase: Mapped[str | None] = mapped_column(db.String(40))
     anonymous: Mapped[bool] = mapped_column(default=False)
+    # This post's own consent to be quoted; None: the participant's choice (`consent_level`).
+    quote_consent: Mapped[str | None] = mapped_column(db.String(20))
     status: Mapped[str] = mapped_column(db.String(10), default=InsightStatus.VISIBLE)
     withheld: Mapped[bool] = mapped_column(default=False)
     pinned: Mapped[bool] = mapped_column(default=False)
@@ -172,6 +192,35 @@ class Insight(db.Model):
     @classmethod
     def _public_where(cls):
         return and_(cls.status == InsightStatus.VISIBLE, cls.withheld.is_(False))
+
+    @hybrid_property
+    def consent_level(self) -> str:
+        """The consent this post is quoted by: its own, else its author's, else "anonymous"."""
+        if self.quote_consent:
+            return self.quote_consent
+        if self.participant is not None and self.participant.quote_consent:
+            return self.participant.quote_consent
+        return QuoteConsent.ANONYMOUS
+
+    @consent_level.inplace.expression
+    @classmethod
+    def _consent_level_sql(cls):
+        author = (
+            select(Participant.quote_consent)
+            .where(Participant.id == cls.participant_id)
+            .scalar_subquery()
+        )
+        return func.coalesce(cls.quote_consent, author, QuoteConsent.ANONYMOUS.value)
+
+    @hybrid_property
+    def quotable(self) -> bool:
+        """Whether a document may quote it: public, and not kept to the room ("room")."""
+        return self.public and self.consent_level != QuoteConsent.ROOM
+
+    @quotable.inplace.expression
+    @classmethod
+    def _quotable_where(cls):
+        return and_(cls.public, cls.consent_level != QuoteConsent.ROOM.value)
 
 
 class Vote(db.Model):

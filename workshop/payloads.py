@@ -53,9 +53,22 @@ def insight_payload(session: Session, insight: Insight, *, facilitator: bool = F
             if show_author and participant is not None
             else None
         ),
+        "quote_consent": insight.consent_level,  # how documents may quote it afterwards
     }
     if facilitator:
         payload |= {
+            # Who is speaking, for the console only (walls and phones show what they always did).
+            "speaker": (
+                {
+                    "name": participant.name,
+                    "organisation_type": participant.organisation_type,
+                    "organisation": participant.organisation,
+                    "role": participant.role,
+                    "place": participant.place,
+                }
+                if participant is not None
+                else None
+            ),
             "anonymous": insight.anonymous,  # the console marks it, so no one guesses a name
             "withheld": insight.withheld,
             "original_text": insight.original_text,

@@ -1,7 +1,7 @@
 """publication and stories: a session or event published at /p/<slug>, a story per table
 
 Revision ID: 0007_publication
-Revises: 0003_authz
+Revises: 0004_speaking
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = "0007_publication"
-down_revision = "0003_authz"
+down_revision = "0004_speaking"
 branch_labels = None
 depends_on = None
 

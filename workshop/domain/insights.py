@@ -10,6 +10,7 @@ from ..errors import N_, BadRequest, Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import Insight, InsightStatus, Participant, Session, Vote
 from . import changes
+from .consent import consent_field
 from .fields import bool_field, id_field, is_row_id, tag_field, text_field
 from .sessions import next_seq, require_open
 from .tables import get_table
@@ -75,6 +76,7 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
         )
     if "perspectives" not in active:
         perspectives = []
+    quote_consent = consent_field(data)
     anonymous = bool_field(data, "anonymous") or not participant.name
     if anonymous and not session.setting("anonymous_allowed"):
         raise Invalid(
@@ -91,6 +93,7 @@ def post_insight(session: Session, participant: Participant, data: dict) -> tupl
         perspectives=sorted(set(perspectives), key=known_perspectives.index),
         phase=phase,
         anonymous=anonymous,
+        quote_consent=quote_consent,
         status=InsightStatus.PENDING if session.setting("premoderation") else InsightStatus.VISIBLE,
         withheld=bool(session.setting("silent")),
         round=session.round_number,

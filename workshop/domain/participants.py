@@ -2,11 +2,12 @@
 
 from sqlalchemy import select
 
-from ..errors import N_, Unauthorized
+from ..errors import N_, BadRequest, Unauthorized
 from ..extensions import db
-from ..models import Participant, Session
+from ..models import Participant, Session, utcnow
 from ..security import new_token, token_hash
 from . import changes
+from .consent import consent_field, speaker_fields
 from .fields import id_field, tag_field, text_field
 from .sessions import require_open
 from .tables import get_table
@@ -17,6 +18,8 @@ def join(session: Session, data: dict) -> tuple[Participant, str]:
     require_open(session, N_("The session is paused; you can join as soon as it continues."))
     name = text_field(data, "name", max_length=80, required=False) or ""
     organisation_type = tag_field(data, "organisation_type", "organisation_types", session)
+    speaking = speaker_fields(data)
+    quote_consent = consent_field(data)
     table_id = id_field(data, "table_id", required=False)
     if table_id is not None:
         get_table(session, table_id)
@@ -27,6 +30,8 @@ def join(session: Session, data: dict) -> tuple[Participant, str]:
         name=name,
         organisation_type=organisation_type,
         table_id=table_id,
+        **speaking,
+        **({"quote_consent": quote_consent, "consent_given_at": utcnow()} if quote_consent else {}),
     )
     db.session.add(participant)
     db.session.commit()
@@ -56,7 +61,14 @@ def raise_unauthorized(message: str):
 
 
 def update_participant(session: Session, participant: Participant, data: dict) -> Participant:
-    """Move a phone to another table, or change its name and organisation type."""
+    """Move a phone to another table, or change who is speaking and the consent to be quoted.
+
+    Every field is checked before any is changed, so a bad one leaves the participant as it was.
+    """
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object.")
+    speaking = speaker_fields(data)
+    quote_consent = consent_field(data)
     old_table = participant.table_id
     if "table_id" in data:
         table_id = id_field(data, "table_id", required=False)
@@ -67,6 +79,10 @@ def update_participant(session: Session, participant: Participant, data: dict) -
         participant.organisation_type = tag_field(
             data, "organisation_type", "organisation_types", session
         )
+    for name, value in speaking.items():
+        setattr(participant, name, value)
+    if quote_consent:
+        participant.quote_consent, participant.consent_given_at = quote_consent, utcnow()
     moved = participant.table_id != old_table
     changes.commit(*([changes.ParticipantMoved(participant, old_table)] if moved else []))
     return participant

@@ -2,8 +2,9 @@
 draft made from what the table left behind (the host's summary, the most recognised quotes that
 may be quoted, and the perspectives they cover).
 
-Which insights may be quoted and how they are attributed is decided in one place,
-`quotable_insights` and `attribution` below, which every story, report and page asks.
+Which insights may be quoted and how they are attributed is the consent module's decision
+(`Insight.quotable`, `consent.attribution`); stories and the published page ask it through
+`quotable_insights` and `attribution` below.
 """
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from .. import tags
 from ..extensions import db
 from ..markup import escape
 from ..models import Insight, Session, Story, Table
+from . import consent
 from .fields import text_field
 from .tables import get_table
 
@@ -37,14 +39,11 @@ WORDS = {
 
 
 def quotable_insights(session: Session, table: Table | None = None) -> list[Insight]:
-    """The insights a story, report or page may quote: public ones, most recognised first.
-
-    TODO(consent): until the consent levels exist this is every public insight; with them it
-    becomes the consent module's "quotable" condition (no "room" insight, nothing withdrawn).
-    """
+    """The insights a story, report or page may quote (`Insight.quotable`: public and not
+    "room"), most recognised first."""
     query = (
         select(Insight)
-        .where(Insight.session_id == session.id, Insight.public)
+        .where(Insight.session_id == session.id, Insight.quotable)
         .options(selectinload(Insight.participant))
         .order_by(Insight.votes.desc(), Insight.created_at, Insight.id)
     )
@@ -54,18 +53,10 @@ def quotable_insights(session: Session, table: Table | None = None) -> list[Insi
 
 
 def attribution(insight: Insight, language: str, tag_set=None) -> str:
-    """How a quote is attributed: never a name without consent.
-
-    TODO(consent): until the consent levels exist, everyone is quoted as "een deelnemer" with the
-    organisation type, the default level "anonymous".
-    """
+    """The quote's attribution line exactly as its speaker consented (domain/consent.py)."""
     tag_set = tag_set or tags.default()
-    participant = insight.participant
-    who = WORDS[language]["participant"]
-    if participant is not None and participant.organisation_type:
-        label = tag_set.label("organisation_types", participant.organisation_type, language)
-        return f"{who}, {label}"
-    return who
+    line = consent.attribution(insight, consent.effective_consent(insight), language, tag_set)
+    return line or WORDS[language]["participant"]  # None only for "room", never quoted here
 
 
 def saved_story(table: Table) -> str | None:

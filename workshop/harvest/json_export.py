@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from .. import tags
+from ..domain import consent
 from ..extensions import db
 from ..models import Participant, Vote
 from ..payloads import iso, round_payload, session_fields
@@ -59,21 +61,44 @@ def session_document(session, options) -> dict:
             for table in session.tables
         ],
         "participants": [
-            {
-                "id": participant.id,
-                "name": "" if options.anonymise else participant.name,
-                "organisation_type": participant.organisation_type,
-                "table_id": participant.table_id,
-                "created_at": iso(participant.created_at),
-            }
-            for participant in participants
+            participant_document(participant, options) for participant in participants
         ],
-        "insights": [insight_document(entry, voters[entry.insight.id]) for entry in found],
+        "insights": [
+            insight_document(entry, voters[entry.insight.id], session, options) for entry in found
+        ],
     }
 
 
-def insight_document(entry, voters: list[int]) -> dict:
+def participant_level(participant, options) -> str:
+    level = participant.quote_consent or consent.DEFAULT
+    return consent.stricter(level, consent.DEFAULT) if options.anonymise else level
+
+
+def participant_document(participant, options) -> dict:
+    """A participant with what its own consent allows: "anonymous" keeps only the type."""
+    level = participant_level(participant, options)
+    return {
+        "id": participant.id,
+        **consent.speaker(participant, level),
+        "organisation_type": participant.organisation_type,
+        "quote_consent": participant.quote_consent or consent.DEFAULT,
+        "table_id": participant.table_id,
+        "created_at": iso(participant.created_at),
+    }
+
+
+def insight_document(entry, voters: list[int], session, options) -> dict:
     insight = entry.insight
+    participant = insight.participant
+    # The author's id links the insight to the participants list; where that entry shows more
+    # than this insight's own consent (a named participant, a post it wanted anonymous), the
+    # link would give the name away, so it is left out.
+    linked = (
+        participant is not None
+        and consent.OPENNESS[participant_level(participant, options)]
+        <= consent.OPENNESS[entry.consent]
+    )
+    language = options.language_of([session])
     return {
         "id": insight.id,
         "client_id": insight.client_id,
@@ -91,11 +116,17 @@ def insight_document(entry, voters: list[int]) -> dict:
         "withheld": insight.withheld,
         "pinned": insight.pinned,
         "anonymous": insight.anonymous,
-        "participant_id": insight.participant_id,
+        "quote_consent": entry.consent,
+        "participant_id": insight.participant_id if linked else None,
         "merged_into": insight.merged_into_id,
         "author": (
-            {"name": entry.author, "organisation_type": entry.organisation_type}
-            if insight.participant_id is not None
+            {
+                **entry.speaker,
+                "name": entry.author,
+                "organisation_type": entry.organisation_type,
+                "attribution": entry.attribution(language, tags.for_session(session)),
+            }
+            if participant is not None
             else None
         ),
         "created_at": iso(insight.created_at),

@@ -112,10 +112,8 @@ class Report:
 
 
 def attribution(entry: Entry, language: str, tag_set) -> str:
-    who = entry.author or WORDS[language]["participant"]
-    if entry.organisation_type:
-        return f"{who}, {tag_set.label('organisation_types', entry.organisation_type, language)}"
-    return who
+    """The speaker as consented (domain/consent.py): "Tijs van Gisbergen, projectleider, ..."."""
+    return entry.attribution(language, tag_set)
 
 
 def item(entry: Entry, language: str, tag_set, also: list[str] = ()) -> Item:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from .. import tags
-from ..domain import unused_join_code
+from ..domain import consent, unused_join_code
 from ..errors import Invalid
 from ..extensions import db
 from ..inputs import is_whole
@@ -75,6 +75,16 @@ def moment(data: dict, name: str, where: str, *, optional: bool = False) -> date
 
 def tag(value, tag_set: str, where: str) -> str | None:
     need(value is None or value in tags.keys(tag_set), f"{where}: unknown {tag_set} '{value}'.")
+    return value
+
+
+def consent_level(value, where: str, *, optional: bool) -> str | None:
+    if value is None and optional:
+        return None
+    need(
+        value in consent.LEVELS,
+        f"{where}: 'quote_consent' must be one of {', '.join(consent.LEVELS)}.",
+    )
     return value
 
 
@@ -182,6 +192,14 @@ def import_session(item, where: str, event: Event | None) -> tuple[Session, str]
             token_hash=token_hash(new_token()),
             name=text(spec, "name", at, limit=80, required=False),
             organisation_type=tag(spec.get("organisation_type"), "organisation_types", at),
+            **{
+                name: text(spec, name, at, limit=limit, required=False)
+                for name, limit in consent.SPEAKER_LIMITS.items()
+            },
+            # A file from before consent was asked: nobody agreed to more than "anonymous".
+            quote_consent=consent_level(
+                spec.get("quote_consent", consent.DEFAULT), at, optional=False
+            ),
             table_id=tables[table_id].id if table_id in tables else None,
             created_at=moment(spec, "created_at", at, optional=True) or session.created_at,
         )
@@ -222,6 +240,7 @@ def import_session(item, where: str, event: Event | None) -> tuple[Session, str]
             perspectives=[tag(p, "perspectives", at) for p in perspectives],
             phase=tag(spec.get("phase"), "phases", at),
             anonymous=bool(spec.get("anonymous")),
+            quote_consent=consent_level(spec.get("quote_consent"), at, optional=True),
             status=status,
             withheld=bool(spec.get("withheld")),
             pinned=bool(spec.get("pinned")),

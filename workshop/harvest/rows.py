@@ -1,12 +1,13 @@
 """One row per insight, with every field of docs/HARVEST.md, in the session's language."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import tags
+from ..domain import consent
 from ..errors import Invalid
 from ..extensions import db
 from ..models import Insight, InsightStatus, Table
@@ -23,6 +24,11 @@ COLUMNS = (
     "votes",
     "author",
     "organisation_type",
+    "organisation",
+    "role",
+    "place",
+    "attribution",
+    "quote_consent",
     "created_at",
     "status",
 )
@@ -39,6 +45,11 @@ HEADERS = {
         "Herkend",
         "Auteur",
         "Organisatie",
+        "Organisatienaam",
+        "Functie",
+        "Plaats",
+        "Bronvermelding",
+        "Citeren",
         "Tijd",
         "Status",
     ),
@@ -54,11 +65,21 @@ HEADERS = {
         "Recognised",
         "Author",
         "Organisation",
+        "Organisation name",
+        "Role",
+        "Place",
+        "Attribution",
+        "Quote consent",
         "Time",
         "Status",
     ),
 }
 ANONYMOUS = {"nl": "anoniem", "en": "anonymous"}
+# The consent an exported insight was given ("room" insights are never exported).
+CONSENT_LABELS = {
+    "nl": {"name": "met naam", "organisation": "met organisatie", "anonymous": "anoniem"},
+    "en": {"name": "with name", "organisation": "with organisation", "anonymous": "anonymous"},
+}
 STATUS_LABELS = {
     "nl": {"visible": "zichtbaar", "hidden": "verborgen", "pending": "wacht op goedkeuring"},
     "en": {"visible": "visible", "hidden": "hidden", "pending": "pending"},
@@ -73,19 +94,32 @@ def xml_safe(text: str) -> str:
 
 @dataclass
 class Entry:
-    """An insight with what the harvest says about it: its table and its author as shown."""
+    """An insight with what the harvest may say about its speaker, as consented.
+
+    Every format reads the speaker from here, never from the participant, so nothing reaches a
+    file that the consent (domain/consent.py) does not allow.
+    """
 
     insight: Insight
     table: Table
-    author: str | None  # the name, or None: anonymous post, anonymised export, or no name given
+    author: str | None  # the name, or None: not consented, anonymous post, or no name given
     organisation_type: str | None  # a key of the organisation_types tag set
+    consent: str = consent.DEFAULT  # the level this insight is exported at (never "room")
+    speaker: dict = field(default_factory=dict)  # name, organisation, role, place as consented
+
+    def attribution(self, language: str, tag_set) -> str:
+        """ "Tijs van Gisbergen, projectleider, gemeente Tilburg" or "een deelnemer (gemeente)"."""
+        return consent.attribution(self.insight, self.consent, language, tag_set) or ""
 
 
 def insights_of(session, *, include_hidden: bool = False, filters=None) -> list[Insight]:
-    """Visible insights (facilitator's full export: every status), in table and time order."""
+    """Visible insights (facilitator's full export: every status), in table and time order.
+
+    Never a "room" insight, in any export: that is the consent half of `Insight.quotable`.
+    """
     query = (
         select(Insight)
-        .where(Insight.session_id == session.id)
+        .where(Insight.session_id == session.id, Insight.consent_level != consent.ROOM)
         .options(selectinload(Insight.participant))
         .order_by(Insight.table_id, Insight.created_at, Insight.id)
     )
@@ -146,14 +180,21 @@ def entries(
     tables = {table.id: table for table in session.tables}
     out = []
     for insight in insights_of(session, include_hidden=include_hidden, filters=filters):
+        level = consent.effective_consent(insight)
+        if level == consent.ROOM:  # the query leaves them out; this keeps it so
+            continue
+        if anonymise:
+            level = consent.stricter(level, consent.DEFAULT)
         participant = insight.participant
-        named = participant is not None and participant.name and not insight.anonymous
+        shown = consent.speaker(insight, level)
         out.append(
             Entry(
                 insight=insight,
                 table=tables[insight.table_id],
-                author=participant.name if named and not anonymise else None,
+                author=shown["name"] or None,
                 organisation_type=participant.organisation_type if participant else None,
+                consent=level,
+                speaker=shown,
             )
         )
     return out
@@ -178,6 +219,11 @@ def row(session, entry: Entry, language: str) -> dict:
         "organisation_type": tag_set.label("organisation_types", entry.organisation_type, language)
         if entry.organisation_type
         else "",
+        "organisation": entry.speaker.get("organisation", ""),
+        "role": entry.speaker.get("role", ""),
+        "place": entry.speaker.get("place", ""),
+        "attribution": entry.attribution(language, tag_set),
+        "quote_consent": CONSENT_LABELS[language][entry.consent],
         "created_at": insight.created_at.isoformat(),
         "status": STATUS_LABELS[language].get(insight.status, insight.status),
     }

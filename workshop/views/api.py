@@ -133,6 +133,10 @@ def update_me(code):
         "id": participant.id,
         "name": participant.name,
         "organisation_type": participant.organisation_type,
+        "organisation": participant.organisation,
+        "role": participant.role,
+        "place": participant.place,
+        "quote_consent": participant.quote_consent,
         "table_id": participant.table_id,
     }
 

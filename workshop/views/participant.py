@@ -121,6 +121,7 @@ def post(code):
         "perspectives": form.getlist("perspectives"),
         "phase": form.get("phase") or None,
         "anonymous": form.get("anonymous") == "on",
+        "quote_consent": form.get("quote_consent") or None,
     }
     try:
         domain.post_insight(session, me, data)
