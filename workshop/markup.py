@@ -36,3 +36,25 @@ def to_html(text: str) -> Markup:
 def tokens(text: str):
     """The parsed blocks of a story (for writers that are not HTML, such as the Word report)."""
     return renderer.parse(text or "")
+
+
+def demote_headings(text: str, below: int) -> str:
+    """The story with its headings moved under a heading of level `below` (at most level 6).
+
+    A story's "# Wat we leerden" inside a report's table section becomes "### Wat we leerden",
+    so the report's outline stays whole; underlined (setext) headings become "#" headings too.
+    """
+    lines = text.splitlines()
+    for token in tokens(text):
+        if token.type != "heading_open" or not token.map:
+            continue
+        level = min(6, int(token.tag[1]) + below)
+        first, end = token.map
+        if token.markup.startswith("#"):
+            if not lines[first].lstrip().startswith(token.markup):
+                continue  # inside a quote or a list item: left as it is
+            lines[first] = "#" * level + lines[first].lstrip()[len(token.markup) :]
+        else:  # setext: the text lines, then the underline
+            content = " ".join(line.strip() for line in lines[first : end - 1])
+            lines[first:end] = ["#" * level + " " + content] + [""] * (end - first - 1)
+    return "\n".join(lines)

@@ -112,7 +112,7 @@ def draft_story(session: Session, table: Table, language: str) -> str:
             recognised = words["recognised"].format(n=insight.votes)
             out.append(f"> “{text.strip()}”\n>\n> — {credit} · {recognised}")
     covered = coverage(session, insights)
-    if covered:
+    if covered and insights:  # an empty table has nothing covered to tell
         label = lambda key: tag_set.label("perspectives", key, language, short=True)  # noqa: E731
         touched = [f"- {escape(label(key))} ({n})" for key, n in covered.items() if n]
         missing = [escape(label(key)) for key, n in covered.items() if not n]

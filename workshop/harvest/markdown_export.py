@@ -2,7 +2,8 @@
 
 import re
 
-from ..markup import escape  # participants' text is shown as typed: markup is escaped
+# Participants' text is shown as typed (escaped); a story is Markdown already (headings demoted).
+from ..markup import demote_headings, escape
 from .report import Item, Report, build
 
 
@@ -61,8 +62,12 @@ def render(report: Report) -> str:
                 out += [f"**{words['question']}:** " + " ".join(lines_of(table.question)), ""]
             if table.host:
                 out += [f"**{words['host']}:** {escape(table.host)}", ""]
-            out += [f"{h(3)}{words['summary']}", ""]
-            out += [*(lines_of(table.summary) if table.summary else [words["no_summary"]]), ""]
+            if table.story:  # Markdown already, its headings put below the table's
+                out += [f"{h(3)}{words['story']}", ""]
+                out += [demote_headings(table.story, len(h(3)) - 1).strip(), ""]
+            else:
+                out += [f"{h(3)}{words['summary']}", ""]
+                out += [*(lines_of(table.summary) if table.summary else [words["no_summary"]]), ""]
             if not table.count:
                 out += [f"*{words['no_insights']}*", ""]
                 continue
