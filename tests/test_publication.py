@@ -179,7 +179,8 @@ def test_opengraph_tags(room, client):
     tags = Meta(client.get(path_of(url)).get_data(as_text=True)).tags
     assert tags["og:title"] == "Aan tafel met de wijkaanpak"
     assert tags["og:url"] == url
-    assert "Representatie van bewoners" in tags["og:description"]
+    description = client.get(path_of(url) + ".json").get_json()["description"]
+    assert description and tags["og:description"] == description
     assert tags["og:type"] == "article"
 
 
@@ -202,6 +203,12 @@ def test_a_saved_story_is_rendered_as_safe_markdown(room, client):
     assert "<strong>Vet</strong>" in html and "<em>schuin</em>" in html
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html
     assert "javascript:" not in html.split("<main", 1)[1].replace("[klik](javascript:", "")
+
+
+def test_without_a_description_og_names_the_tables(api_client, make_session, client):
+    room = make_session(template=None, tables=[{"name": "Warmte", "question": "Wie betaalt?"}])
+    tags = Meta(client.get(path_of(publish(room).json()["url"])).get_data(as_text=True)).tags
+    assert tags["og:description"] == "Wat de tafels leerden: Warmte"
 
 
 def test_an_event_page_holds_its_published_sessions(api_client, make_session, client):

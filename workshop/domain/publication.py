@@ -9,7 +9,7 @@ import secrets
 
 from sqlalchemy import select
 
-from ..errors import Conflict, NotFound
+from ..errors import N_, Conflict, NotFound
 from ..extensions import db
 from ..models import Event, Session, utcnow
 from .fields import bool_field
@@ -32,7 +32,7 @@ def publish(target: Session | Event, data: dict) -> Session | Event:
 
 def unpublish(target: Session | Event) -> None:
     if target.publication_slug is None:
-        raise Conflict("This is not published.", code="not_published")
+        raise Conflict(N_("This is not published."), code="not_published")
     target.publication_slug = None
     target.publication_listed = False
     target.published_at = None
@@ -46,7 +46,7 @@ def published(slug: str) -> Session | Event:
             found = db.session.scalar(select(model).filter_by(publication_slug=slug))
             if found is not None:
                 return found
-    raise NotFound("Nothing is published at this address.", code="page_not_found")
+    raise NotFound(N_("Nothing is published at this address."), code="page_not_found")
 
 
 def published_sessions(event: Event) -> list[Session]:
