@@ -237,3 +237,38 @@ def test_an_event_page_holds_its_published_sessions(api_client, make_session, cl
         api_client.call("PUT", "/events/999999/publication", ORGANISER_TOKEN, json={}).status_code
         == 404
     )
+
+
+def test_the_page_attributes_exactly_as_consented_and_leaves_room_posts_out(
+    room, join, post, client
+):
+    speakers = {
+        "name": dict(name="Tijs van Gisbergen", role="projectleider", organisation="gemeente Tilburg"),
+        "organisation": dict(name="Marieke Verborgen", organisation="Woonstichting Zuid", place="Tilburg"),
+        "anonymous": dict(name="Anna Verborgen", organisation_type="municipality"),
+        "room": dict(name="Zaal Verborgen", organisation="Zaalbedrijf"),
+    }  # fmt: skip
+    for consent, who in speakers.items():
+        token = join(room, quote_consent=consent, **who)["token"]
+        assert post(room, token, f"Inzicht met toestemming {consent}.").status_code == 201
+    overridden = join(room, name="Per Post Verborgen", quote_consent="name")["token"]
+    kept = post(room, overridden, "Dit ene inzicht blijft in de zaal.", quote_consent="room")
+    voter = join(room)["token"]
+    room.api.call("POST", f"/sessions/{room.code}/insights/{kept.json()['id']}/vote", voter, 200)
+    url = publish(room).json()["url"]
+    quotes = {
+        q["text"]: q["attribution"]
+        for q in client.get(path_of(url) + ".json").get_json()["tables"][0]["quotes"]
+    }
+    assert quotes == {
+        "Inzicht met toestemming name.": "Tijs van Gisbergen, projectleider, gemeente Tilburg",
+        "Inzicht met toestemming organisation.": "Woonstichting Zuid (Tilburg)",
+        "Inzicht met toestemming anonymous.": "een deelnemer (gemeente)",
+    }
+    html = client.get(path_of(url)).get_data(as_text=True)
+    assert "Tijs van Gisbergen, projectleider, gemeente Tilburg" in html
+    for hidden in ("Verborgen", "toestemming room", "Zaalbedrijf", "blijft in de zaal"):
+        assert hidden not in html, hidden
+    # Recognised as it is, a room insight is not quoted in the story's draft either.
+    draft = room.api.call("GET", f"/sessions/{room.code}/tables/{room.table}/story", room.key)
+    assert draft.json()["draft"] is True and "blijft in de zaal" not in draft.json()["text"]
