@@ -52,6 +52,21 @@ export function fillCard(card, payload, { kinds, perspectives, strings }) {
   field("author").textContent = author && author.name ? author.name : anonymous ? strings?.anonymous || "" : "";
   card.classList.toggle("is-anonymous", anonymous);
 
+  // Who is speaking (the console's payload) and how documents may quote it (own posts, console).
+  const speaker = field("speaker");
+  if (speaker) {
+    const who = payload.speaker;
+    speaker.textContent = who ? [who.role, who.organisation, who.place].filter(Boolean).join(" · ") : "";
+    speaker.hidden = !speaker.textContent;
+  }
+  const consent = field("consent");
+  if (consent) {
+    const badge = (payload.own || payload.speaker !== undefined) && strings?.consents?.[payload.quote_consent];
+    consent.textContent = badge || "";
+    consent.dataset.consent = badge ? payload.quote_consent : "";
+    consent.hidden = !badge;
+  }
+
   const votes = field("votes");
   votes.hidden = !payload.votes;
   field("votes-count").textContent = payload.votes || 0;

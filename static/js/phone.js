@@ -9,6 +9,8 @@ const data = pageData();
 const context = { kinds: data.kinds, perspectives: data.perspectives, strings: data.strings };
 const outboxKey = `aantafel:outbox:${data.code}`;
 const draftKey = `aantafel:draft:${data.code}`;
+// The answer to the consent question, kept until the server has it (it goes before any post).
+const consentKey = `aantafel:consent:${data.code}`;
 const ACK_TIMEOUT_MS = 5000;
 const HTTP_TIMEOUT_MS = 10000;
 const RETRY_MIN_MS = 1000;
@@ -119,6 +121,46 @@ async function deliver(item) {
   return ack;
 }
 
+// --- consent to be quoted -------------------------------------------------------------------------
+
+/** Store the consent answer before the posts it was given with; true when nothing is left to store. */
+async function saveConsent() {
+  const answer = storage.get(consentKey);
+  if (!answer) return true;
+  if (!online()) return false;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), HTTP_TIMEOUT_MS);
+  try {
+    const response = await fetch(`/api/v1/sessions/${data.code}/participants/me`, {
+      method: "PATCH",
+      headers: { "Content-Type": "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify({ quote_consent: answer }),
+      signal: abort.signal,
+    });
+    if (response.status >= 500) return false;
+    storage.set(consentKey, "");
+    if (response.ok) consentSaved((await response.json()).quote_consent);
+    return true; // refused for good (it cannot be, from the radio buttons): do not hold the posts
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The question was answered: ask no more, and offer the per-post choice with the answer named. */
+function consentSaved(level) {
+  data.my_consent = level;
+  data.consent_asked = true;
+  document.getElementById("consent-question")?.remove();
+  const override = document.getElementById("consent-override");
+  if (override) override.hidden = false;
+  const asChosen = override?.querySelector("[data-as-chosen]");
+  const label = data.strings.consent_labels[level];
+  if (asChosen && label) asChosen.textContent = data.strings.as_chosen.replace("{choice}", label);
+}
+
 /** Send every queued post, oldest first, until one has to wait; then try again with backoff. */
 async function flush() {
   if (flushing) {
@@ -131,6 +173,11 @@ async function flush() {
   try {
     do {
       flushAgain = false;
+      if (!(await saveConsent())) {
+        for (const item of readOutbox()) showPending(item, "waiting");
+        waitMs = retryDelay;
+        break;
+      }
       for (const item of readOutbox()) {
         if (!readOutbox().some((i) => i.client_id === item.client_id)) continue; // another tab sent it
         showPending(item, online() ? "sending" : "waiting");
@@ -198,7 +245,9 @@ function showPending(item, state) {
   if (!feed) return;
   let card = cardOfClient(item.client_id);
   if (!card) {
-    card = newCard({ ...item, id: `local-${item.client_id}`, status: "visible", own: true, votes: 0 }, context);
+    const consent = item.quote_consent || storage.get(consentKey) || data.my_consent;
+    const local = { ...item, id: `local-${item.client_id}`, status: "visible", own: true, votes: 0 };
+    card = newCard({ ...local, quote_consent: consent }, context);
     card.dataset.clientId = item.client_id;
     place(card);
   }
@@ -294,6 +343,9 @@ form?.addEventListener("submit", (event) => {
     phase: fields.get("phase") || null,
     anonymous: fields.get("anonymous") === "on",
   };
+  if (fields.get("quote_consent")) item.quote_consent = fields.get("quote_consent");
+  // The consent question's answer (asked once, before the first post) is stored before the post.
+  if (fields.get("my_consent") && !data.consent_asked) storage.set(consentKey, fields.get("my_consent"));
   writeOutbox([...readOutbox(), item]); // first into the outbox, then the form may forget it
   form.reset();
   storage.set(draftKey, "");

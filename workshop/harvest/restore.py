@@ -88,6 +88,35 @@ def consent_level(value, where: str, *, optional: bool) -> str | None:
     return value
 
 
+def unlinked_author(spec: dict, session: Session, where: str) -> Participant | None:
+    """The author of an insight the file does not link to a participant, made from its author.
+
+    An export leaves the link out where the participants list would show more than the post's
+    consent (a named participant's anonymous post); the author block still says what may be
+    said, so the restored post is attributed as before, by a participant of its own.
+    """
+    author = spec.get("author")
+    if not isinstance(author, dict):
+        return None
+    participant = Participant(
+        session_id=session.id,
+        token_hash=token_hash(new_token()),
+        name=text(author, "name", where + " author", limit=80, required=False) or "",
+        organisation_type=tag(author.get("organisation_type"), "organisation_types", where),
+        **{
+            name: text(author, name, where + " author", limit=limit, required=False)
+            for name, limit in consent.SPEAKER_LIMITS.items()
+        },
+        quote_consent=consent_level(
+            spec.get("quote_consent", consent.DEFAULT), where, optional=False
+        ),
+        created_at=moment(spec, "created_at", where),
+    )
+    db.session.add(participant)
+    db.session.flush()
+    return participant
+
+
 def import_document(document) -> list[tuple[Session, str]]:
     """Create the sessions of a JSON harvest; return each with its new facilitator key."""
     need(isinstance(document, dict), "The file is not a JSON harvest (an object is expected).")
@@ -227,10 +256,11 @@ def import_session(item, where: str, event: Event | None) -> tuple[Session, str]
             isinstance(voters, list) and all(v in participants for v in voters),
             f"{at}: 'voters' must list participants of the file.",
         )
+        speaker = participants[author] if author is not None else unlinked_author(spec, session, at)
         insight = Insight(
             session_id=session.id,
             table_id=tables[spec["table_id"]].id,
-            participant_id=participants[author].id if author is not None else None,
+            participant_id=speaker.id if speaker is not None else None,
             client_id=client_id,
             text=text(spec, "text", at, limit=5000),
             original_text=spec.get("original_text")

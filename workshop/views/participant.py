@@ -14,6 +14,7 @@ from .wall import screen_context
 
 participant = Blueprint("participant", __name__)
 COOKIE_DAYS = 3
+SPEAKER_FIELDS = ("organisation", "role", "place")
 
 
 @participant.get("/")
@@ -80,6 +81,7 @@ def join(code):
         "name": form.get("name", ""),
         "organisation_type": form.get("organisation_type") or None,
         "table_id": form.get("table_id") or None,
+        **{name: form[name] for name in SPEAKER_FIELDS if name in form},
     }
     try:
         joins_per_address.check(request.remote_addr, N_("Too many joins from this network."))
@@ -124,9 +126,27 @@ def post(code):
         "quote_consent": form.get("quote_consent") or None,
     }
     try:
+        if form.get("my_consent"):  # the answer to the question asked before the first post
+            domain.update_participant(session, me, {"quote_consent": form["my_consent"]})
         domain.post_insight(session, me, data)
     except DomainError as error:
         return render_phone(session, me, error=_(error.message), draft=data, status=error.status)
+    return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
+
+
+@participant.post("/j/<code>/profile")
+def profile(code):
+    """Who is speaking and the consent to be quoted, changed later (the "About you" form)."""
+    session = domain.get_session(code)
+    g.session_language = session.language
+    me = current_participant(session)
+    form = request.form
+    fields = ("name", "organisation_type", *SPEAKER_FIELDS, "quote_consent")
+    data = {name: form[name] or None for name in fields if name in form}
+    try:
+        domain.update_participant(session, me, data)
+    except DomainError as error:
+        return render_phone(session, me, error=_(error.message), status=error.status)
     return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
 
 

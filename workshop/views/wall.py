@@ -5,6 +5,7 @@ from flask_babel import get_locale
 
 from .. import domain, links, payloads, qr, tags
 from ..hyphenate import soft_hyphens
+from .speaking import consent_badges, consent_choices, consent_labels
 
 wall = Blueprint("wall", __name__)
 
@@ -21,6 +22,9 @@ def screen_context(session) -> dict:
         "phases": tag_set.labels("phases", language),
         "organisation_types": tag_set.labels("organisation_types", language),
         "join_url": links.join_url(session.code),
+        "consent_choices": consent_choices(),
+        "consent_badges": consent_badges,
+        "consent_labels": consent_labels,
     }
 
 
