@@ -190,3 +190,16 @@ def test_the_organiser_edits_a_story_and_publishes_in_the_browser(api, page_for,
     page.click("#publication button[value='unpublish']")
     page.wait_for_selector("#published-url", state="detached")
     assert requests.get(url, timeout=10).status_code == 404
+
+
+def test_the_stories_editor_has_no_serious_accessibility_issue(api, page_for):
+    created = api.create_session()
+    with_key = created["facilitator_url"].replace("?key=", "/stories?key=")
+    page = page_for(with_key, LAPTOP)
+    page.wait_for_selector(".story-panel textarea")
+    assert "key=" not in page.url  # the key left the address bar, as on the console
+    assert serious_violations(page) == []
+    phone = page_for(with_key, PHONE)
+    assert serious_violations(phone) == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(phone, "stories-editor-phone")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from .. import domain, links
 from ..errors import DomainError
 from ..extensions import db
-from .auth import require_facilitator, require_organiser
+from .auth import remember_console, require_facilitator, require_organiser
 
 stories = Blueprint("stories", __name__)
 
@@ -30,6 +30,10 @@ def edit(code):
     session = domain.get_session(code)
     g.session_language = session.language
     require_facilitator(session)
+    if request.args.get("key"):  # as the console does: the key leaves the address bar
+        remember_console(session)
+        query = {k: v for k, v in request.args.items() if k != "key"}
+        return redirect(url_for("stories.edit", code=session.code, **query))
     tables = []
     for table in session.tables:
         text, draft = domain.get_story(session, table.id)
