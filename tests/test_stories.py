@@ -170,3 +170,14 @@ def test_the_report_uses_the_saved_story(room, client, join, post):
     assert "eerst" in bold
     # The other tables have no story: their summary section stays.
     assert markdown.count("### Samenvatting van de tafel") == len(room.tables) - 1
+
+
+def test_erasing_a_session_erases_its_stories(table):
+    from workshop.extensions import db
+    from workshop.models import Story
+
+    session, first = table
+    domain.write_story(session, first.id, {"text": "Tijs van Gisbergen vertelde over Tilburg."})
+    deleted = domain.delete_session(session)
+    assert deleted["stories"] == 1
+    assert db.session.query(Story).count() == 0
