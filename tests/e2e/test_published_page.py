@@ -203,3 +203,27 @@ def test_the_stories_editor_has_no_serious_accessibility_issue(api, page_for):
     assert serious_violations(phone) == []
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(phone, "stories-editor-phone")
+
+
+def test_an_event_page_reads_and_passes_axe(api, page_for):
+    event = api.call("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "Energy-Up 2026"})
+    event_id = event.json()["id"]
+    for title in ("Ochtend", "Middag"):
+        created = api.create_session(title=title, event_id=event_id)
+        me = api.join(created["code"], created["tables"][0]["id"], organisation_type="municipality")
+        api.post(
+            created["code"], me["token"], created["tables"][0]["id"], f"Inzicht van de {title}."
+        )
+        publish(api, created)
+    url = api.call("PUT", f"/events/{event_id}/publication", ORGANISER_TOKEN, 200, json={}).json()[
+        "url"
+    ]
+    page = page_for(url, PHONE)
+    assert [h.strip() for h in page.locator(".published-session > h2").all_text_contents()] == [
+        "Ochtend",
+        "Middag",
+    ]
+    assert "Inzicht van de Middag." in page.locator("body").inner_text()
+    assert serious_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "published-event-phone")
