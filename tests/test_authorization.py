@@ -225,6 +225,13 @@ def own_insight_path(path: str):
     return lambda w: path.format(code=w.code, insight=w.new_insight(w.participant))
 
 
+def published(w: World, path: str, event: bool = False) -> str:
+    """`path` of a session (or the event) that is published first, whoever asks after."""
+    target = f"/events/{w.event_id}" if event else f"/sessions/{w.code}"
+    url = w.api("PUT", target + "/publication", ORGANISER_TOKEN, 200, json={})["url"]
+    return path.format(code=w.code, event=w.event_id, slug=url.rsplit("/", 1)[1])
+
+
 S = "/api/v1/sessions/{code}"
 ROUTES = [
     # HTTP API
@@ -312,6 +319,52 @@ ROUTES = [
     Route("api.put_tag_sets", "PUT", S + "/tag-sets", facilitator_only(), TAG_SET),
     Route("api.reset_tag_sets", "DELETE", S + "/tag-sets", facilitator_only()),
     Route("api.export_session", "GET", S + "/export.csv", facilitator_only()),
+    Route("api.get_story", "GET", S + "/tables/{table}/story", facilitator_only()),
+    Route(
+        "api.write_story", "PUT", S + "/tables/{table}/story", facilitator_only(), {"text": "*V*"}
+    ),
+    Route("api.get_session_publication", "GET", S + "/publication", facilitator_only()),
+    Route("api.publish_session", "PUT", S + "/publication", facilitator_only(), {"listed": False}),
+    Route(
+        "api.unpublish_session",
+        "DELETE",
+        lambda w: published(w, "/api/v1/sessions/{code}/publication"),
+        facilitator_only(204),
+    ),
+    Route(
+        "api.get_event_publication", "GET", "/api/v1/events/{event}/publication", organiser_only()
+    ),
+    Route("api.publish_event", "PUT", "/api/v1/events/{event}/publication", organiser_only(), {}),
+    Route(
+        "api.unpublish_event",
+        "DELETE",
+        lambda w: published(w, "/api/v1/events/{event}/publication", event=True),
+        organiser_only(204),
+    ),
+    Route("published.page", "GET", lambda w: published(w, "/p/{slug}"), public()),
+    Route("published.page_json", "GET", lambda w: published(w, "/p/{slug}.json"), public()),
+    Route("stories.edit", "GET", "/f/{code}/stories", facilitator_only()),
+    Route(
+        "stories.save",
+        "POST",
+        "/f/{code}/stories/{table}",
+        facilitator_only(302),
+        form={"text": "V"},
+    ),
+    Route(
+        "stories.publish",
+        "POST",
+        "/f/{code}/publication",
+        facilitator_only(302),
+        form={"action": "publish"},
+    ),
+    Route(
+        "stories.publish_event",
+        "POST",
+        "/o/events/{event}/publication",
+        organiser_only(302),
+        form={"action": "publish"},
+    ),
     Route("api.create_event", "POST", "/api/v1/events", organiser_only(201), {"name": "Dag 2"}),
     Route("api.list_events", "GET", "/api/v1/events", organiser_only()),
     Route("api.export_event", "GET", "/api/v1/events/{event}/export.csv", organiser_only()),

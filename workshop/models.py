@@ -1,4 +1,4 @@
-"""The domain's tables: Event, Session, Table, Participant, Insight, Vote, TableSummary."""
+"""The domain's tables: Event, Session, Table, Participant, Insight, Vote, TableSummary, Story."""
 
 import secrets
 from datetime import UTC, datetime
@@ -55,14 +55,22 @@ class QuoteConsent(StrEnum):
     ROOM = "room"  # wall and console during the session only: never in an export or on a page
 
 
-class Event(db.Model):
+class Published:
+    """A published page at /p/<slug>: a random slug while published, None otherwise."""
+
+    publication_slug: Mapped[str | None] = mapped_column(db.String(64), unique=True)
+    publication_listed: Mapped[bool] = mapped_column(default=False)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Event(Published, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(db.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sessions: Mapped[list["Session"]] = relationship(back_populates="event")
 
 
-class Session(db.Model):
+class Session(Published, db.Model):
     """One workshop session: its tables, participants and insights, and the live state of the room."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +124,7 @@ class Table(db.Model):
 
     session: Mapped[Session] = relationship(back_populates="tables")
     summary: Mapped["TableSummary | None"] = relationship(cascade="all, delete-orphan")
+    story: Mapped["Story | None"] = relationship(cascade="all, delete-orphan")
 
 
 class Participant(db.Model):
@@ -234,6 +243,16 @@ class Vote(db.Model):
 
 class TableSummary(db.Model):
     """The table host's key messages, written at the end of the session."""
+
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("table.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(db.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Story(db.Model):
+    """The table's narrative (Markdown), edited by the facilitator or organiser for publishing."""
 
     table_id: Mapped[int] = mapped_column(
         ForeignKey("table.id", ondelete="CASCADE"), primary_key=True

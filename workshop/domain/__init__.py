@@ -21,6 +21,7 @@ from .overview import event_overview
 from .own_posts import edit_own_insight, editable_by_author, withdraw_all, withdraw_insight
 from .participants import is_participant_token, join, participant_for, update_participant
 from .photos import host_seat, insight_with_photo, photo_visible
+from .publication import publish, published, published_sessions, unpublish
 from .queries import (
     all_events,
     all_insights,
@@ -49,10 +50,20 @@ from .sessions import (
     unused_join_code,
 )
 from .settings import update_settings
+from .stories import (
+    MAX_STORY_LENGTH,
+    attribution,
+    coverage,
+    get_story,
+    quotable_insights,
+    saved_story,
+    write_story,
+)
 from .tables import MAX_TABLES, add_table, delete_table, get_table, update_table, write_summary
 
 __all__ = [
     "MAX_ROUND_MINUTES",
+    "MAX_STORY_LENGTH",
     "MAX_TABLES",
     "ROW_ID_LIMIT",
     "TRANSITIONS",
@@ -62,11 +73,13 @@ __all__ = [
     "all_sessions",
     "any_session",
     "assign_event",
+    "attribution",
     "bool_field",
     "change_state",
     "check_facilitator",
     "console_token",
     "counts",
+    "coverage",
     "create_event",
     "create_session",
     "delete_session",
@@ -77,6 +90,7 @@ __all__ = [
     "get_event",
     "get_insight",
     "get_session",
+    "get_story",
     "get_table",
     "host_scope",
     "host_seat",
@@ -99,10 +113,15 @@ __all__ = [
     "phone_insights",
     "photo_visible",
     "post_insight",
+    "publish",
+    "published",
+    "published_sessions",
+    "quotable_insights",
     "rename_session",
     "require_open",
     "reveal_withheld",
     "rotate_facilitator_key",
+    "saved_story",
     "session_not_open_message",
     "set_spotlight",
     "set_tag_set",
@@ -112,6 +131,7 @@ __all__ = [
     "table_insights",
     "tag_field",
     "text_field",
+    "unpublish",
     "unused_join_code",
     "update_participant",
     "update_round",
@@ -122,5 +142,6 @@ __all__ = [
     "voted_ids",
     "withdraw_all",
     "withdraw_insight",
+    "write_story",
     "write_summary",
 ]

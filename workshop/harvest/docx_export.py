@@ -10,6 +10,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .. import media
+from ..markup import tokens
 from .chart import coverage_png
 from .report import Item, Report, build
 from .rows import xml_safe
@@ -86,6 +87,54 @@ def add_text(p, text: str):
     return run
 
 
+def story(document, text: str, below: int) -> None:
+    """A story's Markdown as Word paragraphs: headings, paragraphs, lists, quotes, bold, italic."""
+    heading, styles = None, []
+    for token in tokens(text):
+        if token.type == "heading_open":
+            heading = min(9, int(token.tag[1]) + below)
+        elif token.type == "bullet_list_open":
+            styles.append("List Bullet")
+        elif token.type == "ordered_list_open":
+            styles.append("List Number")
+        elif token.type == "blockquote_open":
+            styles.append("Quote")
+        elif token.type in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
+            styles.pop()
+        elif token.type == "inline":
+            if heading is not None:
+                document.add_heading(xml_safe(token.content), heading)
+                heading = None
+            else:
+                inline(document.add_paragraph(style=styles[-1] if styles else None), token)
+        elif token.type in ("fence", "code_block"):
+            paragraph(document, token.content.rstrip("\n"))
+
+
+def inline(p, token) -> None:
+    """The runs of one Markdown paragraph; a link keeps its address after the text."""
+    bold = italic = strike = False
+    link = None
+    for child in token.children or []:
+        kind = child.type
+        if kind in ("strong_open", "strong_close"):
+            bold = kind == "strong_open"
+        elif kind in ("em_open", "em_close"):
+            italic = kind == "em_open"
+        elif kind in ("s_open", "s_close"):
+            strike = kind == "s_open"
+        elif kind == "link_open":
+            link = child.attrGet("href")
+        elif kind == "link_close":
+            if link:
+                p.add_run(xml_safe(f" ({link})"))
+            link = None
+        elif kind in ("text", "code_inline", "softbreak", "hardbreak"):
+            text = {"softbreak": " ", "hardbreak": "\n"}.get(kind, child.content)
+            run = p.add_run(xml_safe(text))
+            run.bold, run.italic, run.font.strike = bold or None, italic or None, strike or None
+
+
 def add_details_style(document) -> None:
     """A character style for the small grey line after each insight (kind, author, votes)."""
     style = document.styles.add_style(DETAILS_STYLE_NAME, WD_STYLE_TYPE.CHARACTER)
@@ -136,11 +185,15 @@ def render(report: Report) -> bytes:
                 labelled(document, words["question"], table.question)
             if table.host:
                 labelled(document, words["host"], table.host)
-            document.add_heading(words["summary"], level(2))
-            if table.summary:
-                paragraph(document, table.summary)
+            if table.story:
+                document.add_heading(words["story"], level(2))
+                story(document, table.story, level(2))
             else:
-                paragraph(document, words["no_summary"], italic=True)
+                document.add_heading(words["summary"], level(2))
+                if table.summary:
+                    paragraph(document, table.summary)
+                else:
+                    paragraph(document, words["no_summary"], italic=True)
             if not table.count:
                 paragraph(document, words["no_insights"], italic=True)
                 continue

@@ -57,6 +57,7 @@ def session_document(session, options, language: str) -> dict:
                 "order": table.position,
                 "summary": table.summary.text if table.summary else "",
                 "summary_updated_at": iso(table.summary.updated_at) if table.summary else None,
+                "story": table.story.text if table.story else "",  # Markdown; "" for none
             }
             for table in session.tables
         ],

@@ -2,16 +2,9 @@
 
 import re
 
+# Participants' text is shown as typed (escaped); a story is Markdown already (headings demoted).
+from ..markup import demote_headings, escape
 from .report import Item, Report, build
-
-# Participants' text is shown as typed: everything Markdown would read as markup is escaped.
-INLINE = re.compile(r"([\\`*_\[\]<>|~&#])")
-LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])", re.MULTILINE)
-
-
-def escape(text: str) -> str:
-    text = INLINE.sub(r"\\\1", text)
-    return LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
 def lines_of(text: str) -> list[str]:
@@ -79,8 +72,12 @@ def render(report: Report, images: dict | None = None) -> str:
                 out += [f"**{words['question']}:** " + " ".join(lines_of(table.question)), ""]
             if table.host:
                 out += [f"**{words['host']}:** {escape(table.host)}", ""]
-            out += [f"{h(3)}{words['summary']}", ""]
-            out += [*(lines_of(table.summary) if table.summary else [words["no_summary"]]), ""]
+            if table.story:  # Markdown already, its headings put below the table's
+                out += [f"{h(3)}{words['story']}", ""]
+                out += [demote_headings(table.story, len(h(3)) - 1).strip(), ""]
+            else:
+                out += [f"{h(3)}{words['summary']}", ""]
+                out += [*(lines_of(table.summary) if table.summary else [words["no_summary"]]), ""]
             if not table.count:
                 out += [f"*{words['no_insights']}*", ""]
                 continue

@@ -1,7 +1,8 @@
 """The event report both Markdown and DOCX render: what each table discussed and learned.
 
-Per table: its question, the host's summary, the three most recognised insights (at least one
-vote) as quotes, the rest grouped by perspective, and per session a perspective coverage overview.
+Per table: its question, its saved story (else the host's summary), the three most recognised
+insights (at least one vote) as quotes, the rest grouped by perspective, and per session a
+perspective coverage overview.
 The perspectives are the session's own tag set's (a session that brings its own set is reported in
 its own terms, never against the Wijkkompas keys). An insight with several perspectives is listed
 once, under the first of them in the set's order, with the others named in its details; the
@@ -23,6 +24,7 @@ WORDS = {
         "question": "Vraag",
         "host": "Tafelhost",
         "summary": "Samenvatting van de tafel",
+        "story": "Het verhaal van de tafel",
         "no_summary": "De tafel heeft (nog) geen samenvatting geschreven.",
         "quotes": "Meest herkend",
         "by_perspective": "Inzichten per perspectief",
@@ -47,6 +49,7 @@ WORDS = {
         "question": "Question",
         "host": "Table host",
         "summary": "The table's summary",
+        "story": "The table's story",
         "no_summary": "The table has not written a summary (yet).",
         "quotes": "Most recognised",
         "by_perspective": "Insights by perspective",
@@ -93,6 +96,7 @@ class TableReport:
     groups: list[tuple[str, list[Item]]]  # (perspective label, items), in perspective order
     coverage: dict[str, int]  # perspective key -> insights
     count: int
+    story: str = ""  # the table's saved story (Markdown): shown instead of the summary
 
 
 @dataclass
@@ -171,6 +175,7 @@ def table_report(table, found: list[Entry], language: str, tag_set, anonymise: b
         groups=groups,
         coverage={key: sum(key in (e.insight.perspectives or []) for e in found) for key in keys},
         count=len(found),
+        story=table.story.text if table.story and table.story.text else "",
     )
 
 

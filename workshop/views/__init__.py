@@ -9,7 +9,9 @@ def register_blueprints(app: Flask) -> None:
     from .media import photos
     from .organiser import organiser
     from .participant import participant
+    from .published import published
+    from .stories import stories
     from .wall import wall
 
-    for blueprint in (api, participant, wall, facilitator, organiser, photos):
+    for blueprint in (api, participant, wall, facilitator, organiser, photos, published, stories):
         app.register_blueprint(blueprint)

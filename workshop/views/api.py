@@ -280,6 +280,57 @@ def write_summary(code, table_id):
     return {"table_id": table_id, "text": summary.text}
 
 
+@api.get("/sessions/<code>/tables/<int:table_id>/story")
+def get_story(code, table_id):
+    session = domain.get_session(code)
+    require_facilitator(session)
+    language = request.args.get("lang") if request.args.get("lang") in ("nl", "en") else None
+    text, draft = domain.get_story(session, table_id, language)
+    return {"table_id": table_id, "text": text, "draft": draft}
+
+
+@api.put("/sessions/<code>/tables/<int:table_id>/story")
+def write_story(code, table_id):
+    """Save the table's story (Markdown); empty text removes it and GET answers the draft again."""
+    session = domain.get_session(code)
+    require_facilitator(session)
+    domain.write_story(session, table_id, json_body())
+    text, draft = domain.get_story(session, table_id)
+    return {"table_id": table_id, "text": text, "draft": draft}
+
+
+def publication_payload(target) -> dict:
+    return {
+        "url": links.public_url(f"/p/{target.publication_slug}"),
+        "listed": target.publication_listed,
+        "published_at": target.published_at.isoformat(),
+    }
+
+
+@api.get("/sessions/<code>/publication")
+def get_session_publication(code):
+    session = domain.get_session(code)
+    require_facilitator(session)
+    if not session.publication_slug:
+        return {"url": None, "listed": False, "published_at": None}
+    return publication_payload(session)
+
+
+@api.put("/sessions/<code>/publication")
+def publish_session(code):
+    session = domain.get_session(code)
+    require_facilitator(session)
+    return publication_payload(domain.publish(session, json_body()))
+
+
+@api.delete("/sessions/<code>/publication")
+def unpublish_session(code):
+    session = domain.get_session(code)
+    require_facilitator(session)
+    domain.unpublish(session)
+    return "", 204
+
+
 @api.post("/sessions/<code>/rounds")
 def start_round(code):
     session = domain.get_session(code)
@@ -387,6 +438,28 @@ def export_event(event_id, fmt):
     return export_response(
         harvest.export(event.sessions, fmt, request.args), f"aantafel-event-{event.id}"
     )
+
+
+@api.get("/events/<int:event_id>/publication")
+def get_event_publication(event_id):
+    require_organiser()
+    event = domain.get_event(event_id)
+    if not event.publication_slug:
+        return {"url": None, "listed": False, "published_at": None}
+    return publication_payload(event)
+
+
+@api.put("/events/<int:event_id>/publication")
+def publish_event(event_id):
+    require_organiser()
+    return publication_payload(domain.publish(domain.get_event(event_id), json_body()))
+
+
+@api.delete("/events/<int:event_id>/publication")
+def unpublish_event(event_id):
+    require_organiser()
+    domain.unpublish(domain.get_event(event_id))
+    return "", 204
 
 
 def export_response(exported: "harvest.Exported", stem: str) -> Response:

@@ -46,6 +46,7 @@ def console(code):
         setting_defaults=DEFAULT_SETTINGS,
         export_formats=list(harvest.WRITERS),
         transitions={str(k): sorted(v) for k, v in domain.TRANSITIONS.items()},
+        links=links,
         **screen_context(session),
     )
 
