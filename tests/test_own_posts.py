@@ -395,3 +395,15 @@ def test_a_restore_file_with_a_withdrawn_insight_is_refused(app, room, join, pos
     document["sessions"][0]["insights"][0]["status"] = "withdrawn"
     with app.app_context(), pytest.raises(Problem, match="unknown status 'withdrawn'"):
         import_document(document)
+
+
+def test_a_published_post_stays_until_the_facilitator_unpublishes(api_client, room, join, post):
+    me = join(room)["token"]
+    mine = post(room, me, "Wat ik eerst vond").json()
+    api_client.call("PUT", f"/sessions/{room.code}/publication", room.key, 200, json={})
+    path = f"/sessions/{room.code}/insights/{mine['id']}"
+    edit = api_client.call("PATCH", path, me, 409, json={"text": "Toch anders"})
+    assert edit.json()["error"]["code"] == "published"
+    assert api_client.call("DELETE", path, me, 409).json()["error"]["code"] == "published"
+    api_client.call("DELETE", f"/sessions/{room.code}/publication", room.key, 204)
+    assert api_client.call("DELETE", path, me, 200).json()["status"] == "withdrawn"

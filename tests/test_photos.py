@@ -68,12 +68,16 @@ def everyone(room, api_client):
     return room
 
 
-@pytest.fixture
-def host_link(app, room):
+def host_token_of(app, room) -> str:
     """The first table's host token (what the host link carries)."""
     with app.app_context():
         session = domain.get_session(room.code)
         return domain.host_token(session, session.tables[0])
+
+
+@pytest.fixture
+def host_link(app, room):
+    return host_token_of(app, room)
 
 
 def stored(app, url: str) -> Image.Image:

@@ -287,3 +287,22 @@ def test_the_page_attributes_exactly_as_consented_and_leaves_room_posts_out(
     text = draft.json()["text"]
     assert "— Tijs van Gisbergen, projectleider, gemeente Tilburg · 1× herkend" in text
     assert "blijft in de zaal" not in text and "toestemming room" not in text
+
+
+def test_the_page_shows_a_host_photo_full_size_and_without_exif(app, client, room):
+    from tests.test_photos import host_token_of, jpeg_with_gps, upload
+
+    host = host_token_of(app, room)
+    posted = upload(client, room.code, host, room.table, jpeg_with_gps(), text="De flap")
+    assert posted.status_code == 201, posted.get_json()
+    url = publish(room).json()["url"]
+
+    data = client.get(path_of(url) + ".json").get_json()
+    quote = data["tables"][0]["quotes"][0]
+    assert quote["text"] == "De flap"
+    assert quote["photo"]["url"].startswith("http://aantafel.test/media/")
+    assert (quote["photo"]["width"], quote["photo"]["height"]) == (640, 480)
+    page = client.get(path_of(url)).text
+    assert f'<img src="{quote["photo"]["url"]}"' in page
+    served = client.get(path_of(quote["photo"]["url"]))
+    assert served.status_code == 200 and b"Exif" not in served.data

@@ -28,8 +28,9 @@ MODERATION_FIELDS = {"status", "pinned"}
 def editable_by_author(session: Session, insight: Insight) -> None:
     """409 `not_editable` unless its author may still change or withdraw this insight.
 
-    The session must be open or closed (a paused session stands still; an archived one is done).
-    Publishing a session (the published page) adds the second condition here: not yet published.
+    The session must be open or closed (a paused session stands still; an archived one is done),
+    and not published: what a published page quotes changes only when the facilitator unpublishes
+    (409 `published`; the author asks the facilitator).
     """
     if session.state not in EDITABLE_STATES:
         if session.state == SessionState.PAUSED:
@@ -37,6 +38,11 @@ def editable_by_author(session: Session, insight: Insight) -> None:
         else:
             message = N_("Posts in this session can no longer be changed.")
         raise Conflict(message, code="not_editable")
+    if session.publication_slug:
+        raise Conflict(
+            N_("This session's harvest is published; ask the facilitator to change your post."),
+            code="published",
+        )
     if insight.status == InsightStatus.WITHDRAWN:
         raise Conflict(N_("You withdrew this insight."), code="withdrawn", id=insight.id)
 

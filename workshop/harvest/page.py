@@ -9,7 +9,7 @@ table host's name either (a host never agreed to be published).
 
 from babel.dates import format_date
 
-from .. import domain, links, tags
+from .. import domain, links, payloads, tags
 from ..models import Event, Session
 
 
@@ -27,7 +27,16 @@ def quote(insight, language: str, tag_set) -> dict:
         "phase": tag_set.label("phases", insight.phase, language) if insight.phase else None,
         "attribution": domain.attribution(insight, language, tag_set),
         "votes": insight.votes,
+        "photo": photo(insight),
     }
+
+
+def photo(insight) -> dict | None:
+    """The photo at full size (a flip chart must be readable), with addresses that work anywhere."""
+    shown = payloads.photo_payload(insight)
+    if shown is None:
+        return None
+    return shown | {key: links.public_url(shown[key]) for key in ("url", "thumb_url")}
 
 
 def table_page(session: Session, table, language: str, tag_set) -> dict:
