@@ -536,6 +536,26 @@ def arguments(description: str = __doc__) -> argparse.ArgumentParser:
     return parser
 
 
+def run_with(args, urls: list[str], pids: list[int], dashboards: int = 0) -> dict:
+    """Run the conference that the command line `args` describe against these servers."""
+    return asyncio.run(
+        run(
+            urls,
+            args.sessions,
+            args.phones,
+            args.rate,
+            args.duration,
+            args.tables,
+            args.walls,
+            args.vote_rate,
+            args.drain,
+            pids,
+            args.warmup,
+            dashboards,
+        )
+    )
+
+
 def bounded(args) -> None:
     phones = args.sessions * args.phones
     if not (1 <= args.sessions <= 100 and 1 <= args.phones <= 1000 and phones <= 5000):
@@ -567,22 +587,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="aantafel-bench-") as workdir:
         try:
             server = Server(Path(workdir)).start()
-            result = asyncio.run(
-                run(
-                    [server.url],
-                    args.sessions,
-                    args.phones,
-                    args.rate,
-                    args.duration,
-                    args.tables,
-                    args.walls,
-                    args.vote_rate,
-                    args.drain,
-                    server.pids(),
-                    args.warmup,
-                    args.dashboards,
-                )
-            )
+            result = run_with(args, [server.url], server.pids(), args.dashboards)
         except BaseException:
             if server:
                 print_errors(server)

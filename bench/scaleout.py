@@ -16,7 +16,6 @@ The database and the Redis channel are this run's own and go afterwards.
 --database-url and --redis-url default to the ones in .test-services.env (scripts/services.sh).
 """
 
-import asyncio
 import re
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from benchlib import (  # noqa: E402
     stop_on_sigterm,
     write_result,
 )
-from conference import arguments, bounded, print_errors, quiet, run, summary  # noqa: E402
+from conference import arguments, bounded, print_errors, quiet, run_with, summary  # noqa: E402
 
 
 def test_services() -> dict:
@@ -103,21 +102,7 @@ def main():
                 servers.append(later)
                 later.start()
             pids = [pid for server in servers for pid in server.pids()]
-            result = asyncio.run(
-                run(
-                    [s.url for s in servers],
-                    args.sessions,
-                    args.phones,
-                    args.rate,
-                    args.duration,
-                    args.tables,
-                    args.walls,
-                    args.vote_rate,
-                    args.drain,
-                    pids,
-                    args.warmup,
-                )
-            )
+            result = run_with(args, [s.url for s in servers], pids)
     except BaseException:
         for server in servers:
             print_errors(server)

@@ -4,21 +4,15 @@ follow; a post withdrawn while still queued offline never reaches the server."""
 import json
 
 from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
+from tests.e2e.test_offline import join as join_offline_ready
+from tests.e2e.test_offline import stored
 
 DELIVERED = '.insight.is-own .delivery[data-state="delivered"]'
 
 
 def join(page, name="Marieke"):
-    page.fill("#name", name)
-    page.click("#join-form button")
-    page.wait_for_selector("#compose")
+    join_offline_ready(page, name)
     page.wait_for_selector('#connection[data-status="online"]')
-
-
-def stored(api, created) -> list[dict]:
-    return api.call(
-        "GET", f"/sessions/{created['code']}/insights", created["facilitator_key"], 200
-    ).json()["insights"]
 
 
 def test_post_edit_and_withdraw_leave_the_wall(api, page_for):
