@@ -165,7 +165,7 @@ def test_the_json_holds_the_page_and_no_ids_or_tokens(told, client):
     texts = [q["text"] for q in table["quotes"]]
     assert texts[0] == "Keukentafelgesprekken werkten beter dan folders."  # most recognised first
     assert "Dit hoort niet op de pagina." not in texts
-    assert {"text", "kind", "perspectives", "phase", "attribution", "votes"} == set(
+    assert {"text", "kind", "perspectives", "phase", "attribution", "votes", "photo"} == set(
         table["quotes"][0]
     )
     assert {c["key"]: c["insights"] for c in table["coverage"]}["residents"] == 1

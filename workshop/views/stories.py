@@ -78,13 +78,7 @@ def save(code, table_id):
 def publish(code):
     session = domain.get_session(code)
     require_facilitator(session)
-    if request.form.get("action") == "unpublish":
-        if session.publication_slug:
-            domain.unpublish(session)
-            flash(_("Unpublished: the page is gone."), "success")
-    else:
-        domain.publish(session, {"listed": request.form.get("listed") == "1"})
-        flash(_("Published."), "success")
+    publish_as_the_form_says(session)
     return back_to(session, "#publication")
 
 
@@ -92,11 +86,16 @@ def publish(code):
 def publish_event(event_id):
     require_organiser()
     event = domain.get_event(event_id)
+    publish_as_the_form_says(event)
+    return redirect(url_for("organiser.index") + f"#event-{event.id}")
+
+
+def publish_as_the_form_says(target) -> None:
+    """The publication form of a session or an event: publish (or update "listed"), or unpublish."""
     if request.form.get("action") == "unpublish":
-        if event.publication_slug:
-            domain.unpublish(event)
+        if target.publication_slug:  # a second click of an old page: already done
+            domain.unpublish(target)
             flash(_("Unpublished: the page is gone."), "success")
     else:
-        domain.publish(event, {"listed": request.form.get("listed") == "1"})
+        domain.publish(target, {"listed": request.form.get("listed") == "1"})
         flash(_("Published."), "success")
-    return redirect(url_for("organiser.index") + f"#event-{event.id}")
