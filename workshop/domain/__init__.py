@@ -16,6 +16,9 @@ from .keys import (
     is_organiser_sign_in,
     organiser_sign_in,
 )
+from .library import feed_items as library_feed
+from .library import parse as library_query
+from .library import search as search_library
 from .moderation import merge_insights, moderate, reveal_withheld, set_spotlight
 from .participants import is_participant_token, join, participant_for, update_participant
 from .publication import publish, published, published_sessions, unpublish
@@ -132,5 +135,8 @@ __all__ = [
     "vote",
     "voted_ids",
     "write_story",
+    "library_feed",
+    "library_query",
+    "search_library",
     "write_summary",
 ]
