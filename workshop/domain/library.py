@@ -275,9 +275,7 @@ def newest(query: Query, limit: int, offset: int = 0) -> list[Insight]:
         .offset(offset)
         .options(
             selectinload(Insight.participant),
-            selectinload(Insight.table)
-            .selectinload(Table.session)
-            .selectinload(Session.event),
+            selectinload(Insight.table).selectinload(Table.session).selectinload(Session.event),
         )
     )
     return list(db.session.scalars(statement))
