@@ -320,3 +320,12 @@ def test_erasing_a_session_erases_its_words_from_the_index(app, client, shelf):
     assert left == indexed - 5
     assert not any("keukentafel" in s for s in stems)
     assert search(client, q="bewoner")["total"] == 0
+
+
+def test_answers_match_the_openapi_document(api_client, shelf):
+    from tests.test_openapi import conforms
+
+    found = conforms(api_client.call("GET", "/library?q=bewoner", expect=200), "/library", "get")
+    assert found["total"] == 2
+    error = conforms(api_client.call("GET", "/library?page=0", expect=422), "/library", "get")
+    assert error["error"]["field"] == "page"
