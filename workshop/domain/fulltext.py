@@ -19,7 +19,7 @@ its session published and listed) is decided live by the library's WHERE (domain
 
 import re
 import threading
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 from sqlalchemy import column, event, inspect, literal_column, select, text, union_all
@@ -52,9 +52,16 @@ def stemmer(language: str):
     return getattr(STEMMERS, language)
 
 
+@lru_cache(maxsize=100_000)
+def stem_word(word: str, language: str) -> str:
+    """One word's stem; kept, since a few thousand words make up most of what people write."""
+    return stemmer(language).stemWord(word)
+
+
 def stem(value: str, language: str) -> list[str]:
     """The words of `value`, each reduced to its stem by the language's Snowball stemmer."""
-    return stemmer(language).stemWords(words(value))
+    language = language_of(language)
+    return [stem_word(word, language) for word in words(value)]
 
 
 @cache
@@ -69,7 +76,7 @@ def query_stems(query: str, language: str) -> list[str]:
     at most MAX_QUERY_WORDS of them, each once."""
     found = words(query)
     meaningful = [word for word in found if word not in stop_words(language)] or found
-    stems = stemmer(language).stemWords(meaningful)
+    stems = [stem_word(word, language_of(language)) for word in meaningful]
     return list(dict.fromkeys(stems))[:MAX_QUERY_WORDS]
 
 

@@ -12,11 +12,10 @@ Facets count per value the results of the query and every OTHER filter: a chosen
 shows how many results each other kind would give. Results are newest first.
 """
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Text, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, true
 from sqlalchemy.orm import aliased, selectinload
 
 from .. import links, tags
@@ -99,12 +98,15 @@ def perspective_values():
     return func.json_array_elements_text(Insight.perspectives).table_valued("value")
 
 
+AUTHOR_FACETS = ("organisation_type", "place")  # the ones that need the author joined
+
+
 def facet_condition(name: str, value: str):
     if name == "perspective":
         values = perspective_values()
         return exists(select(literal(1)).select_from(values).where(values.c.value == value))
     if name == "event":
-        return Session.event_id == int(value)
+        return Insight.session_id.in_(select(Session.id).where(Session.event_id == int(value)))
     column = {
         "phase": Insight.phase,
         "kind": Insight.kind,
@@ -114,17 +116,13 @@ def facet_condition(name: str, value: str):
     return column == value
 
 
-def base(query: Query, columns, skip: str | None = None):
-    """SELECT `columns` of the library's insights matching the query and its filters (but the
-    filter named `skip`). None when the query cannot match anything."""
-    statement = (
-        select(*columns)
-        .select_from(Insight)
-        .join(Session, Session.id == Insight.session_id)
+def library_sessions():
+    """The sessions whose insights the library holds: published, and listed themselves or in a
+    published, listed event. A few hundred ids, found once per query instead of per insight."""
+    return (
+        select(Session.id)
         .outerjoin(Event, Event.id == Session.event_id)
-        .outerjoin(Author, Author.id == Insight.participant_id)
         .where(
-            Insight.quotable,
             Session.publication_slug.is_not(None),
             or_(
                 Session.publication_listed.is_(True),
@@ -132,63 +130,92 @@ def base(query: Query, columns, skip: str | None = None):
             ),
         )
     )
+
+
+def base(query: Query, columns, skip: str | None = None, author: bool = False, each=None):
+    """SELECT `columns` of the library's insights matching the query and its filters (but the
+    filter named `skip`); `author` joins the author for its columns. None when the query
+    cannot match anything. `each`: a table function of the insight to join (its perspectives)."""
+    filters = {name: value for name, value in query.filters.items() if name != skip}
+    statement = select(*columns).select_from(Insight)
+    if each is not None:
+        statement = statement.join(each, true())
+    if author or set(filters) & set(AUTHOR_FACETS):
+        statement = statement.outerjoin(Author, Author.id == Insight.participant_id)
+    statement = statement.where(Insight.session_id.in_(library_sessions()), Insight.quotable)
     if query.q:
         ids = fulltext.matching_ids(query.q)
         if ids is None:
             return None
         statement = statement.where(Insight.id.in_(ids))
-    for name, value in query.filters.items():
-        if name != skip:
-            statement = statement.where(facet_condition(name, value))
+    for name, value in filters.items():
+        statement = statement.where(facet_condition(name, value))
     return statement
 
 
 # --- facets -------------------------------------------------------------------------------------
 
-COMBINATION = (
-    Insight.kind,
-    Insight.phase,
-    cast(Insight.perspectives, Text),
-    Author.organisation_type,
-    place_shown(),
-    Session.event_id,
-)
 
-
-def combinations(query: Query, skip: str | None = None) -> list[tuple]:
-    """(kind, phase, perspectives, organisation type, place, event, count): one scan counts
-    every facet at once; the distinct combinations are few."""
-    columns = [c.label(f"c{n}") for n, c in enumerate(COMBINATION)]
-    statement = base(query, [*columns, func.count().label("n")], skip)
+def grouped(query: Query, columns, skip: str | None = None, author: bool = False) -> list:
+    """(*columns, count) per distinct value of `columns`."""
+    labelled_columns = [c.label(f"c{n}") for n, c in enumerate(columns)]
+    statement = base(query, [*labelled_columns, func.count()], skip, author)
     if statement is None:
         return []
-    return list(db.session.execute(statement.group_by(*columns)).all())
+    return list(db.session.execute(statement.group_by(*labelled_columns)).all())
 
 
-def tally(rows: list[tuple]) -> dict[str, Counter]:
-    counts = {name: Counter() for name in FACETS}
-    for kind, phase, perspectives, organisation_type, place, event_id, n in rows:
-        for name, value in (
-            ("kind", kind),
-            ("phase", phase),
-            ("organisation_type", organisation_type),
-            ("place", place),
-            ("event", event_id),
-        ):
+def insight_facets(query: Query, skip: str | None = None) -> tuple[int, dict[str, Counter]]:
+    """One scan: the total, kinds, phases and events (through the sessions)."""
+    rows = grouped(query, (Insight.kind, Insight.phase, Insight.session_id), skip)
+    events = {}
+    sessions = {row[2] for row in rows}
+    if sessions:
+        events = dict(
+            db.session.execute(
+                select(Session.id, Session.event_id).where(Session.id.in_(sessions))
+            ).all()
+        )
+    counts = {name: Counter() for name in ("kind", "phase", "event")}
+    for kind, phase, session_id, n in rows:
+        for name, value in (("kind", kind), ("phase", phase), ("event", events.get(session_id))):
             if value is not None and value != "":
                 counts[name][value] += n
-        for key in set(json.loads(perspectives) if perspectives else []):
-            counts["perspective"][key] += n
+    return sum(row[-1] for row in rows), counts
+
+
+def perspective_facet(query: Query, skip: str | None = None) -> dict[str, Counter]:
+    values = perspective_values()
+    statement = base(query, [values.c.value, func.count()], skip, each=values)
+    if statement is None:
+        return {"perspective": Counter()}
+    rows = db.session.execute(statement.group_by(values.c.value))
+    return {"perspective": Counter({value: n for value, n in rows if value})}
+
+
+def author_facets(query: Query, skip: str | None = None) -> dict[str, Counter]:
+    rows = grouped(query, (Author.organisation_type, place_shown()), skip, author=True)
+    counts = {name: Counter() for name in AUTHOR_FACETS}
+    for organisation_type, place, n in rows:
+        if organisation_type:
+            counts["organisation_type"][organisation_type] += n
+        if place:
+            counts["place"][place] += n
     return counts
 
 
 def facet_counts(query: Query) -> tuple[int, dict[str, Counter]]:
-    """The number of results, and per facet its counts (without that facet's own filter)."""
-    rows = combinations(query)
-    total = sum(row[-1] for row in rows)
-    counts = tally(rows)
+    """The number of results, and per facet its counts without that facet's own filter: three
+    grouped scans, and one more for each filter in use."""
+    total, counts = insight_facets(query)
+    counts |= perspective_facet(query) | author_facets(query)
     for name in query.filters:
-        counts[name] = tally(combinations(query, skip=name))[name]
+        if name in ("kind", "phase", "event"):
+            counts[name] = insight_facets(query, skip=name)[1][name]
+        elif name == "perspective":
+            counts[name] = perspective_facet(query, skip=name)[name]
+        else:
+            counts[name] = author_facets(query, skip=name)[name]
     return total, counts
 
 
