@@ -132,22 +132,36 @@ def library_sessions():
     )
 
 
-def base(query: Query, columns, skip: str | None = None, author: bool = False, each=None):
+def base(
+    query: Query,
+    columns,
+    skip: str | None = None,
+    author: bool = False,
+    each=None,
+    by_date: bool = False,
+):
     """SELECT `columns` of the library's insights matching the query and its filters (but the
     filter named `skip`); `author` joins the author for its columns. None when the query
-    cannot match anything. `each`: a table function of the insight to join (its perspectives)."""
+    cannot match anything. `each`: a table function of the insight to join (its perspectives).
+
+    `by_date` (a page of results, newest first): `session_id + 0` and `id + 0` keep SQLite from
+    starting at the session list or the full-text matches and sorting all of them; it walks the
+    created_at index from the newest and stops after one page (100,000 insights: 200 -> 5 ms).
+    """
+    session_id = Insight.session_id + 0 if by_date else Insight.session_id
+    insight_id = Insight.id + 0 if by_date else Insight.id
     filters = {name: value for name, value in query.filters.items() if name != skip}
     statement = select(*columns).select_from(Insight)
     if each is not None:
         statement = statement.join(each, true())
     if author or set(filters) & set(AUTHOR_FACETS):
         statement = statement.outerjoin(Author, Author.id == Insight.participant_id)
-    statement = statement.where(Insight.session_id.in_(library_sessions()), Insight.quotable)
+    statement = statement.where(session_id.in_(library_sessions()), Insight.quotable)
     if query.q:
         ids = fulltext.matching_ids(query.q)
         if ids is None:
             return None
-        statement = statement.where(Insight.id.in_(ids))
+        statement = statement.where(insight_id.in_(ids))
     for name, value in filters.items():
         statement = statement.where(facet_condition(name, value))
     return statement
@@ -293,7 +307,7 @@ def result(insight: Insight, language: str) -> dict:
 
 
 def newest(query: Query, limit: int, offset: int = 0) -> list[Insight]:
-    statement = base(query, [Insight])
+    statement = base(query, [Insight], by_date=True)
     if statement is None:
         return []
     statement = (
