@@ -239,7 +239,7 @@ def fill(insights: int, seed: int = 18) -> list[int]:
         ],
     )
     tables = {}
-    for table_id, sid in connection.execute(select(Table.id, Table.session_id)):
+    for table_id, sid in connection.execute(select(Table.id, Table.session_id).order_by(Table.id)):
         tables.setdefault(sid, []).append(table_id)
     types = tags.keys("organisation_types")
     connection.execute(
@@ -260,7 +260,9 @@ def fill(insights: int, seed: int = 18) -> list[int]:
         ],
     )
     people = {}
-    for pid, sid in connection.execute(select(Participant.id, Participant.session_id)):
+    for pid, sid in connection.execute(
+        select(Participant.id, Participant.session_id).order_by(Participant.id)
+    ):
         people.setdefault(sid, []).append(pid)
     kinds, perspectives, phases = (tags.keys(k) for k in ("kinds", "perspectives", "phases"))
     per_session = insights // sessions

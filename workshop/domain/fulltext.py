@@ -110,17 +110,26 @@ def matching_ids(query: str) -> Select | None:
         )
     branches = []
     for language, config in LANGUAGES.items():
-        # Written exactly as the index expression, so PostgreSQL uses the GIN index.
-        vector = text(f"to_tsvector('{config}', insight.text)")
-        branches.append(
-            select(Insight.id)
-            .join(Session, Session.id == Insight.session_id)
+        # Written exactly as the index expression and asked on its own (MATERIALIZED), so
+        # PostgreSQL answers it from the GIN index rather than joining the few sessions of a
+        # language first and computing to_tsvector for each of their insights (in the
+        # benchmark: 230 ms for the 25 English sessions).
+        matched = (
+            select(Insight.id, Insight.session_id)
             .where(
-                Session.language == "en" if language == "en" else Session.language != "en",
-                text(f"{vector.text} @@ plainto_tsquery('{config}', :q_{language})").bindparams(
-                    **{f"q_{language}": query}
-                ),
+                text(
+                    f"to_tsvector('{config}', insight.text) "
+                    f"@@ plainto_tsquery('{config}', :q_{language})"
+                ).bindparams(**{f"q_{language}": query})
             )
+            .cte(f"matched_{config}")
+            .prefix_with("MATERIALIZED")
+        )
+        in_language = Session.language == "en" if language == "en" else Session.language != "en"
+        branches.append(
+            select(matched.c.id)
+            .join(Session, Session.id == matched.c.session_id)
+            .where(in_language)
         )
     return select(column("id")).select_from(union_all(*branches).subquery())
 
