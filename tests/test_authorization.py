@@ -345,6 +345,13 @@ ROUTES = [
         form=lambda w: {"client_id": str(uuid.uuid4()), "text": "Zonder JavaScript"},
     ),
     Route("participant.vote", "POST", "/j/{code}/vote/{insight}", participant_only(302), form={}),
+    Route(
+        "participant.profile",
+        "POST",
+        "/j/{code}/profile",
+        participant_only(302),
+        form={"quote_consent": "organisation"},
+    ),
     Route("wall.show", "GET", "/w/{code}", public()),
     Route("wall.session_qr", "GET", "/qr/{code}.svg", public()),
     Route("wall.table_qr", "GET", "/qr/{code}/{table}.png", public()),
@@ -850,6 +857,7 @@ def token_of(client, page: str) -> str:
         ("/j/{code}/table", {"table_id": ""}),
         ("/j/{code}/post", {"client_id": "abcdefgh-1234", "text": "x"}),
         ("/j/{code}/vote/1", {}),
+        ("/j/{code}/profile", {"quote_consent": "name"}),
     ],
 )
 def test_a_form_post_without_the_csrf_token_gets_a_clear_400_page(csrf_client, path, data):

@@ -510,3 +510,10 @@ def test_a_socket_post_carries_its_consent_and_the_console_sees_who_speaks(
     assert followed["insight"]["quote_consent"] == "name"
     listed = room.api.call("GET", f"/sessions/{room.code}/insights?since=0", expect=200).json()
     assert [i["text"] for i in listed["insights"]] == ["Zaal.", "Met naam."]
+
+
+@pytest.mark.parametrize("fmt", ("json", "md", "csv"))
+def test_attribution_follows_the_export_language(consented, fmt):
+    text = exports(consented, fmt, lang="en")["event"]
+    assert "a participant (residents' initiative)" in text.replace("\\'", "'")
+    assert "een deelnemer" not in text

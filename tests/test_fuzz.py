@@ -98,6 +98,10 @@ FIELDS = [
     "order",
     "host",
     "organisation_type",
+    "organisation",
+    "role",
+    "place",
+    "quote_consent",
     "table_id",
     "client_id",
     "text",
@@ -250,11 +254,29 @@ FORM_VALUES = (
     | st.integers(min_value=-(2**64), max_value=2**64).map(str)
 )
 FORMS = [
-    ("/j/{code}/join", ["name", "organisation_type", "table_id"], None),
+    (
+        "/j/{code}/join",
+        ["name", "organisation_type", "organisation", "role", "place", "table_id"],
+        None,
+    ),
+    (
+        "/j/{code}/profile",
+        ["name", "organisation_type", "organisation", "role", "place", "quote_consent"],
+        "participant",
+    ),
     ("/j/{code}/table", ["table_id"], "participant"),
     (
         "/j/{code}/post",
-        ["client_id", "table_id", "text", "kind", "perspectives", "phase"],
+        [
+            "client_id",
+            "table_id",
+            "text",
+            "kind",
+            "perspectives",
+            "phase",
+            "quote_consent",
+            "my_consent",
+        ],
         "participant",
     ),
     ("/o/sessions", ["title", "language", "template", "event_id"], "organiser"),

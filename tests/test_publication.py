@@ -113,8 +113,18 @@ def test_the_publication_state_can_be_read(room):
 
 
 def test_an_unknown_slug_is_a_404_page(client):
-    for path in ("/p/doesnotexistdoesnotexist1", "/p/x.json", "/p/" + "a" * 300):
-        assert client.get(path).status_code == 404, path
+    for path in ("/p/doesnotexistdoesnotexist1", "/p/" + "a" * 300):
+        page = client.get(path + "?lang=nl")
+        assert page.status_code == 404 and page.mimetype == "text/html", path
+        assert "Op dit adres is niets gepubliceerd." in page.get_data(as_text=True)
+    data = client.get("/p/doesnotexistdoesnotexist1.json")
+    assert data.status_code == 404 and data.get_json()["error"]["code"] == "page_not_found"
+
+
+def test_a_published_page_is_checked_again_before_a_cache_shows_it(room, client):
+    url = publish(room).json()["url"]
+    for path in (path_of(url), path_of(url) + ".json"):
+        assert client.get(path).headers["Cache-Control"] == "no-cache"
 
 
 def test_the_page_shows_questions_quotes_and_coverage(told, client):

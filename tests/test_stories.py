@@ -170,3 +170,71 @@ def test_the_report_uses_the_saved_story(room, client, join, post):
     assert "eerst" in bold
     # The other tables have no story: their summary section stays.
     assert markdown.count("### Samenvatting van de tafel") == len(room.tables) - 1
+
+
+def test_erasing_a_session_erases_its_stories(table):
+    from workshop.extensions import db
+    from workshop.models import Story
+
+    session, first = table
+    domain.write_story(session, first.id, {"text": "Tijs van Gisbergen vertelde over Tilburg."})
+    deleted = domain.delete_session(session)
+    assert deleted["stories"] == 1
+    assert db.session.query(Story).count() == 0
+
+
+def test_stories_travel_in_the_json_backup(table, tmp_path):
+    from tests.support import make_app
+    from workshop import harvest
+
+    session, first = table
+    domain.write_story(session, first.id, {"text": "## Ons verhaal\n\nBewoners **eerst**."})
+    domain.publish(session, {"listed": True})
+    backup = tmp_path / "backup.json"
+    backup.write_bytes(harvest.export([session], "json", {"include_hidden": "1"}).stream.read())
+    (tmp_path / "fresh").mkdir()
+    fresh = make_app(tmp_path / "fresh")
+    with fresh.app_context():
+        result = fresh.test_cli_runner().invoke(args=["import-json", str(backup)])
+        assert result.exit_code == 0, result.output
+        restored = domain.get_session(session.code)
+        assert domain.get_story(restored, restored.tables[0].id) == (
+            "## Ons verhaal\n\nBewoners **eerst**.",
+            False,
+        )
+        assert domain.get_story(restored, restored.tables[1].id)[1] is True
+        assert restored.publication_slug is None  # published again by choice, with a new slug
+
+
+def test_the_console_links_each_table_to_its_story(room, client):
+    room.api.call("PUT", story_path(room), room.key, 200, json={"text": "Verhaal"})
+    html = client.get(f"/f/{room.code}?lang=nl", headers={"Authorization": f"Bearer {room.key}"})
+    text = html.get_data(as_text=True)
+    assert f'href="/f/{room.code}/stories#story-{room.table}" data-story-link>Verhaal ✓</a>' in text
+    assert (
+        f'href="/f/{room.code}/stories#story-{room.tables[1]}" data-story-link>Verhaal</a>' in text
+    )
+    assert f'href="/f/{room.code}/stories" id="stories-link">Verhalen en publiceren</a>' in text
+
+
+def test_the_editor_page_shows_draft_until_saved(room, client):
+    auth = {"Authorization": f"Bearer {room.key}"}
+    page = client.get(f"/f/{room.code}/stories?lang=nl", headers=auth).get_data(as_text=True)
+    assert page.count('data-story="draft"') == len(room.tables)
+    saved = client.post(
+        f"/f/{room.code}/stories/{room.table}", data={"text": "Ons verhaal", "action": "save"},
+        headers=auth,
+    )  # fmt: skip
+    assert saved.status_code == 302
+    page = client.get(f"/f/{room.code}/stories?lang=nl", headers=auth).get_data(as_text=True)
+    assert page.count('data-story="draft"') == len(room.tables) - 1
+    assert "Verhaal opgeslagen." in page and ">Ons verhaal</textarea>" in page
+    typed = "Een te lang verhaal. " + "x" * 20_000
+    too_long = client.post(
+        f"/f/{room.code}/stories/{room.table}", data={"text": typed}, headers=auth
+    )
+    assert too_long.status_code == 422
+    page = too_long.get_data(as_text=True)
+    assert "banner-error" in page and f">{typed}</textarea>" in page  # the typed text is kept
+    got = room.api.call("GET", story_path(room), room.key, 200).json()
+    assert got["text"] == "Ons verhaal"  # and the saved story is untouched

@@ -199,7 +199,9 @@ def template_globals() -> dict:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    if request.path.startswith("/api/") or request.path.endswith(".json"):  # also /p/<slug>.json
+        return True
+    return request.accept_mimetypes.best == "application/json"
 
 
 def error_response(status: int, code: str, message: str, extra: dict | None = None):

@@ -2,6 +2,7 @@
 posts, overridable per post, and who is speaking in the console."""
 
 from tests.e2e.conftest import LAPTOP, PHONE, screenshot
+from tests.e2e.test_accessibility import serious_violations
 
 
 def test_phone_asks_consent_once_and_shows_it_on_own_posts(api, page_for):
@@ -26,6 +27,7 @@ def test_phone_asks_consent_once_and_shows_it_on_own_posts(api, page_for):
     phone.click('label.consent-option:has(input[value="name"])')
     question.scroll_into_view_if_needed()
     screenshot(phone, "consent-phone-question")
+    assert serious_violations(phone) == []
     phone.click("#send")
     own = phone.locator(".insight.is-own").first
     own.locator('.delivery[data-state="delivered"]').wait_for()
@@ -54,6 +56,7 @@ def test_phone_asks_consent_once_and_shows_it_on_own_posts(api, page_for):
     assert phone.input_value("#profile-organisation") == "gemeente Tilburg"
     assert phone.locator("#profile-quote_consent-name").is_checked()
     screenshot(phone, "consent-phone-about-you")
+    assert serious_violations(phone) == []
 
     listed = api.call(
         "GET", f"/sessions/{created['code']}/insights?since=0", created["facilitator_key"]

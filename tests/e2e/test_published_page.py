@@ -190,3 +190,40 @@ def test_the_organiser_edits_a_story_and_publishes_in_the_browser(api, page_for,
     page.click("#publication button[value='unpublish']")
     page.wait_for_selector("#published-url", state="detached")
     assert requests.get(url, timeout=10).status_code == 404
+
+
+def test_the_stories_editor_has_no_serious_accessibility_issue(api, page_for):
+    created = api.create_session()
+    with_key = created["facilitator_url"].replace("?key=", "/stories?key=")
+    page = page_for(with_key, LAPTOP)
+    page.wait_for_selector(".story-panel textarea")
+    assert "key=" not in page.url  # the key left the address bar, as on the console
+    assert serious_violations(page) == []
+    phone = page_for(with_key, PHONE)
+    assert serious_violations(phone) == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(phone, "stories-editor-phone")
+
+
+def test_an_event_page_reads_and_passes_axe(api, page_for):
+    event = api.call("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "Energy-Up 2026"})
+    event_id = event.json()["id"]
+    for title in ("Ochtend", "Middag"):
+        created = api.create_session(title=title, event_id=event_id)
+        me = api.join(created["code"], created["tables"][0]["id"], organisation_type="municipality")
+        api.post(
+            created["code"], me["token"], created["tables"][0]["id"], f"Inzicht van de {title}."
+        )
+        publish(api, created)
+    url = api.call("PUT", f"/events/{event_id}/publication", ORGANISER_TOKEN, 200, json={}).json()[
+        "url"
+    ]
+    page = page_for(url, PHONE)
+    assert [h.strip() for h in page.locator(".published-session > h2").all_text_contents()] == [
+        "Ochtend",
+        "Middag",
+    ]
+    assert "Inzicht van de Middag." in page.locator("body").inner_text()
+    assert serious_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "published-event-phone")

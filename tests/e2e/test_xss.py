@@ -147,7 +147,15 @@ def test_payloads_from_a_phone_are_inert_on_wall_phone_and_console(api, watch, h
 def test_exports_neutralise_formulas_and_keep_text(api, hostile_session):
     created = hostile_session
     table = created["tables"][0]
-    me = api.join(created["code"], table["id"], name="=cmd|' /C calc'!A0")
+    me = api.join(  # named, with consent: the name and what it typed go into the export
+        created["code"],
+        table["id"],
+        name="=cmd|' /C calc'!A0",
+        role="+SUM(1)",
+        organisation="@gemeente",
+        place="-Tilburg",
+        quote_consent="name",
+    )
     for text in PAYLOADS:
         api.post(created["code"], me["token"], table["id"], text)
     key = created["facilitator_key"]
@@ -161,6 +169,7 @@ def test_exports_neutralise_formulas_and_keep_text(api, hostile_session):
     cells = [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], "formula cells"
     assert "'" + PAYLOADS[9] in cells and "'=cmd|' /C calc'!A0" in cells
+    assert {"'+SUM(1)", "'@gemeente", "'-Tilburg"} <= set(cells)
     assert PAYLOADS[0] in cells
     as_json = requests.get(
         base + "/export.json", headers={"Authorization": f"Bearer {key}"}, timeout=10

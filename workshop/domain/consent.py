@@ -63,6 +63,8 @@ def type_label(participant: Participant | None, language: str, tag_set) -> str:
     if not key or key in UNSAID_TYPES:
         return ""
     label = tag_set.label("organisation_types", key, language)
+    if len(label) < 2:
+        return label
     # "Gemeente" reads "gemeente" inside a sentence; a label with capitals further on ("Vereniging
     # van Eigenaars (VvE)") is a name and stays as it is.
     return label[0].lower() + label[1:] if label[1:] == label[1:].lower() else label

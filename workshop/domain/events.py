@@ -5,7 +5,7 @@ from sqlalchemy import text as text_sql
 
 from ..errors import N_, NotFound
 from ..extensions import db
-from ..models import Event, Insight, Participant, Session, Table, TableSummary, Vote
+from ..models import Event, Insight, Participant, Session, Story, Table, TableSummary, Vote
 from .fields import is_row_id, text_field
 
 
@@ -60,6 +60,7 @@ def delete_session(session: Session) -> dict:
         ("insights", delete(Insight).where(Insight.session_id == session.id)),
         ("participants", delete(Participant).where(Participant.session_id == session.id)),
         ("summaries", delete(TableSummary).where(TableSummary.table_id.in_(table_ids))),
+        ("stories", delete(Story).where(Story.table_id.in_(table_ids))),
         ("tables", delete(Table).where(Table.session_id == session.id)),
         ("sessions", delete(Session).where(Session.id == session.id)),
     ):

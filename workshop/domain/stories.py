@@ -113,9 +113,11 @@ def draft_story(session: Session, table: Table, language: str) -> str:
             out.append(f"> “{text.strip()}”\n>\n> — {credit} · {recognised}")
     covered = coverage(session, insights)
     if covered and insights:  # an empty table has nothing covered to tell
-        label = lambda key: tag_set.label("perspectives", key, language, short=True)  # noqa: E731
-        touched = [f"- {escape(label(key))} ({n})" for key, n in covered.items() if n]
-        missing = [escape(label(key)) for key, n in covered.items() if not n]
+        labels = {
+            key: escape(tag_set.label("perspectives", key, language, short=True)) for key in covered
+        }
+        touched = [f"- {labels[key]} ({n})" for key, n in covered.items() if n]
+        missing = [labels[key] for key, n in covered.items() if not n]
         if touched:
             out.append(f"## {words['perspectives']}\n\n" + "\n".join(touched))
         if missing:

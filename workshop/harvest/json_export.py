@@ -16,7 +16,7 @@ from .rows import entries
 FORMAT = "aantafel-harvest/1"
 
 
-def session_document(session, options) -> dict:
+def session_document(session, options, language: str) -> dict:
     found = entries(
         session,
         include_hidden=options.include_hidden,
@@ -57,6 +57,7 @@ def session_document(session, options) -> dict:
                 "order": table.position,
                 "summary": table.summary.text if table.summary else "",
                 "summary_updated_at": iso(table.summary.updated_at) if table.summary else None,
+                "story": table.story.text if table.story else "",  # Markdown; "" for none
             }
             for table in session.tables
         ],
@@ -64,7 +65,8 @@ def session_document(session, options) -> dict:
             participant_document(participant, options) for participant in participants
         ],
         "insights": [
-            insight_document(entry, voters[entry.insight.id], session, options) for entry in found
+            insight_document(entry, voters[entry.insight.id], session, options, language)
+            for entry in found
         ],
     }
 
@@ -87,7 +89,7 @@ def participant_document(participant, options) -> dict:
     }
 
 
-def insight_document(entry, voters: list[int], session, options) -> dict:
+def insight_document(entry, voters: list[int], session, options, language: str) -> dict:
     insight = entry.insight
     participant = insight.participant
     # The author's id links the insight to the participants list; where that entry shows more
@@ -98,7 +100,6 @@ def insight_document(entry, voters: list[int], session, options) -> dict:
         and consent.OPENNESS[participant_level(participant, options)]
         <= consent.OPENNESS[entry.consent]
     )
-    language = options.language_of([session])
     return {
         "id": insight.id,
         "client_id": insight.client_id,
@@ -142,7 +143,8 @@ def document(sessions, options) -> dict:
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "options": {"include_hidden": options.include_hidden, "anonymise": options.anonymise},
         "event": {"id": event.id, "name": event.name} if event else None,
-        "sessions": [session_document(s, options) for s in sessions],
+        # One language for the attributions of the whole file, as in the other formats.
+        "sessions": [session_document(s, options, options.language_of(sessions)) for s in sessions],
     }
 
 

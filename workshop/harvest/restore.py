@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from .. import tags
-from ..domain import consent, unused_join_code
+from ..domain import MAX_STORY_LENGTH, consent, unused_join_code
 from ..errors import Invalid
 from ..extensions import db
 from ..inputs import is_whole
@@ -23,6 +23,7 @@ from ..models import (
     Participant,
     Session,
     SessionState,
+    Story,
     Table,
     TableSummary,
     Vote,
@@ -209,6 +210,9 @@ def import_session(item, where: str, event: Event | None) -> tuple[Session, str]
                     or session.created_at,
                 )
             )
+        story = text(spec, "story", at, limit=MAX_STORY_LENGTH, required=False)
+        if story:
+            db.session.add(Story(table_id=table.id, text=story))
         tables[number(spec, "id", at)] = table
 
     participants = {}

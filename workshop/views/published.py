@@ -21,6 +21,8 @@ def found(slug: str):
 
 
 def robots(response, listed: bool):
+    """Not indexed unless listed; never kept by a cache unchecked, so unpublishing takes hold."""
+    response.headers["Cache-Control"] = "no-cache"
     if not listed:
         response.headers["X-Robots-Tag"] = "noindex"
     return response

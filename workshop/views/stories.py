@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from .. import domain, links
 from ..errors import DomainError
 from ..extensions import db
-from .auth import require_facilitator, require_organiser
+from .auth import remember_console, require_facilitator, require_organiser
 
 stories = Blueprint("stories", __name__)
 
@@ -30,17 +30,28 @@ def edit(code):
     session = domain.get_session(code)
     g.session_language = session.language
     require_facilitator(session)
+    if request.args.get("key"):  # as the console does: the key leaves the address bar
+        remember_console(session)
+        query = {k: v for k, v in request.args.items() if k != "key"}
+        return redirect(url_for("stories.edit", code=session.code, **query))
+    return editor(session)
+
+
+def editor(session, typed: dict | None = None, error: str | None = None, status: int = 200):
+    """The editor page; `typed`: {table id: text} sent but not saved, shown again as typed."""
+    typed = typed or {}
     tables = []
     for table in session.tables:
         text, draft = domain.get_story(session, table.id)
-        tables.append({"table": table, "text": text, "draft": draft})
+        tables.append({"table": table, "text": typed.get(table.id, text), "draft": draft})
     return render_template(
         "stories.html",
         session=session,
         tables=tables,
         publication=publication_of(session),
         max_length=domain.MAX_STORY_LENGTH,
-    )
+        error=error,
+    ), status
 
 
 def back_to(session, anchor: str = ""):
@@ -52,15 +63,14 @@ def save(code, table_id):
     session = domain.get_session(code)
     require_facilitator(session)
     reset = request.form.get("action") == "draft"
+    text = "" if reset else request.form.get("text", "")
     try:
-        domain.write_story(
-            session, table_id, {"text": "" if reset else request.form.get("text", "")}
-        )
-    except DomainError as error:
+        domain.write_story(session, table_id, {"text": text})
+    except DomainError as error:  # shown again with the text as typed: nothing is lost
         db.session.rollback()
-        flash(_(error.message), "error")
-    else:
-        flash(_("Back to the draft.") if reset else _("Story saved."), "success")
+        g.session_language = session.language
+        return editor(session, {table_id: text}, _(error.message), error.status)
+    flash(_("Back to the draft.") if reset else _("Story saved."), "success")
     return back_to(session, f"#story-{table_id}")
 
 
