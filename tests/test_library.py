@@ -329,3 +329,44 @@ def test_answers_match_the_openapi_document(api_client, shelf):
     assert found["total"] == 2
     error = conforms(api_client.call("GET", "/library?page=0", expect=422), "/library", "get")
     assert error["error"]["field"] == "page"
+
+
+def test_the_migration_indexes_what_was_stored_before_it(tmp_path):
+    """0009 on a database with insights: they are found afterwards; down and up again works."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from tests.support.app import dispose, make_app
+    from workshop.extensions import db
+
+    app = make_app(tmp_path, migrate=False)
+    try:
+        with app.app_context():
+            upgrade(revision="0007_publication")
+            for statement in (
+                "INSERT INTO session (id, code, title, description, language, state, "
+                "facilitator_key_hash, settings, seq, round_number, round_title, created_at, "
+                "publication_slug, publication_listed, published_at) VALUES (1, 'MIGR01', "
+                "'Oud', '', 'nl', 'closed', 'x', '{}', 0, 0, '', '2026-01-01 10:00:00', "
+                "'oude-slug-voor-de-migratietest', true, '2026-01-02 10:00:00')",
+                'INSERT INTO "table" (id, session_id, name, question, host, colour, position) '
+                "VALUES (1, 1, 'Tafel', '', '', 0, 0)",
+                "INSERT INTO insight (id, session_id, table_id, client_id, text, perspectives, "
+                "anonymous, status, withheld, pinned, votes, round, seq, created_at, updated_at) "
+                "VALUES (1, 1, 1, 'c1', 'Bewoners wilden eerst de financiering zien.', '[]', "
+                "false, 'visible', false, false, 0, 1, 1, '2026-01-01 10:00:00', "
+                "'2026-01-01 10:00:00')",
+            ):
+                db.session.execute(text(statement))
+            db.session.commit()
+            upgrade()
+        client = app.test_client()
+        assert texts(search(client, q="financieren")) == [
+            "Bewoners wilden eerst de financiering zien."
+        ]
+        with app.app_context():
+            downgrade(revision="0007_publication")
+            upgrade()
+        assert search(client, q="bewoner")["total"] == 1
+    finally:
+        dispose(app)
