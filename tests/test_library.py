@@ -370,3 +370,12 @@ def test_the_migration_indexes_what_was_stored_before_it(tmp_path):
         assert search(client, q="bewoner")["total"] == 1
     finally:
         dispose(app)
+
+
+def test_characters_a_database_cannot_hold_are_not_an_error(client, shelf):
+    """PostgreSQL refuses NUL in text: a NUL in the search or a filter is dropped, not a 500."""
+    assert search(client, q="bewoner\x00")["total"] == 2
+    assert search(client, q="\x00")["total"] == 5
+    assert search(client, place="Tilburg\x00")["total"] == 2
+    assert client.get("/library?q=%00bewoner").status_code == 200
+    assert client.get("/library.atom?kind=%00").status_code == 200

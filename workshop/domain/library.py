@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, exists, func, literal, or_, select, text, true
 from sqlalchemy.orm import aliased, selectinload
 
-from .. import links, tags
+from .. import inputs, links, tags
 from ..errors import N_, Invalid
 from ..extensions import db
 from ..models import Event, Insight, Participant, QuoteConsent, Session, Table
@@ -50,12 +50,17 @@ class Query:
     page: int = 1
 
 
+def unstorable(value: str) -> str:
+    """Without NUL and lone surrogates: no text holds them (PostgreSQL refuses NUL outright)."""
+    return inputs.UNSTORABLE.sub("", value)
+
+
 def parse(args) -> Query:
     """A library query from request arguments; 422 for a page or query it cannot answer.
 
     An unknown filter value is not an error: no insight has it, so the answer is empty.
     """
-    q = args.get("q") or ""
+    q = unstorable(args.get("q") or "")
     if len(q) > MAX_QUERY_LENGTH:
         raise Invalid(
             N_("The search text is too long: use at most 200 characters."),
@@ -65,7 +70,7 @@ def parse(args) -> Query:
         )
     filters = {}
     for name in FACETS:
-        value = (args.get(name) or "").strip()
+        value = unstorable(args.get(name) or "").strip()
         if not value:
             continue
         if len(value) > MAX_FILTER_LENGTH:
