@@ -100,7 +100,8 @@ def feed():
         entry = generator.add_entry()
         entry.id(entry_id(item, insight))
         text = xml_text(item["text"])
-        entry.title(text if len(text) <= 80 else text[:79].rstrip() + "…")
+        title = text.strip() or xml_text(item["attribution"])  # a photo may come without text
+        entry.title(title if len(title) <= 80 else title[:79].rstrip() + "…")
         entry.author({"name": xml_text(item["attribution"])})
         entry.link(href=item["published_url"], rel="alternate")
         where = " · ".join(part for part in (item["table"], item["session"], item["event"]) if part)
