@@ -79,7 +79,8 @@ def parse(args) -> Query:
             raise Invalid(N_("The event filter must be an event number."), field="event")
         filters[name] = value
     raw_page = (args.get("page") or "1").strip()
-    if not (raw_page.isascii() and raw_page.isdigit()) or not 1 <= int(raw_page[:6]) <= MAX_PAGE:
+    digits = raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 6
+    if not digits or not 1 <= int(raw_page) <= MAX_PAGE:
         raise Invalid(
             N_("The page must be a number from 1 to 500."), field="page", max_page=MAX_PAGE
         )
