@@ -343,6 +343,9 @@ ROUTES = [
     ),
     Route("published.page", "GET", lambda w: published(w, "/p/{slug}"), public()),
     Route("published.page_json", "GET", lambda w: published(w, "/p/{slug}.json"), public()),
+    Route("library.page", "GET", "/library", public()),
+    Route("library.feed", "GET", "/library.atom", public()),
+    Route("library.search_json", "GET", "/api/v1/library", public(), query={"q": "bewoners"}),
     Route("stories.edit", "GET", "/f/{code}/stories", facilitator_only()),
     Route(
         "stories.save",

@@ -16,6 +16,9 @@ from .keys import (
     is_organiser_sign_in,
     organiser_sign_in,
 )
+from .library import feed_items as library_feed
+from .library import parse as library_query
+from .library import search as search_library
 from .moderation import merge_insights, moderate, reveal_withheld, set_spotlight
 from .overview import event_overview
 from .own_posts import edit_own_insight, editable_by_author, withdraw_all, withdraw_insight
@@ -143,5 +146,8 @@ __all__ = [
     "withdraw_all",
     "withdraw_insight",
     "write_story",
+    "library_feed",
+    "library_query",
+    "search_library",
     "write_summary",
 ]
