@@ -72,10 +72,14 @@ def merge_insights(session: Session, insight_id, data: dict) -> tuple[Insight, I
             "Keep an insight that is visible or waiting, not a hidden or merged one.",
             code="insight_not_visible",
         )
-    merged_was_public, kept_was_public = merged.public, kept.public
     # Seq first: the session's write lock, taken before the votes as a vote takes it (no deadlock).
-    merged.seq = next_seq(session)
-    kept.seq = next_seq(session)
+    # Then both are read again: a vote committed while this waited changed their counts, and the
+    # ORM writes `merged.votes = 0` only if it differs from what it last read.
+    merged_seq, kept_seq = next_seq(session), next_seq(session)
+    db.session.refresh(merged)
+    db.session.refresh(kept)
+    merged_was_public, kept_was_public = merged.public, kept.public
+    merged.seq, kept.seq = merged_seq, kept_seq
     voters = set(db.session.scalars(select(Vote.participant_id).filter_by(insight_id=merged.id)))
     already = set(db.session.scalars(select(Vote.participant_id).filter_by(insight_id=kept.id)))
     db.session.execute(Vote.__table__.delete().where(Vote.__table__.c.insight_id == merged.id))
