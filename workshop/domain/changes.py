@@ -38,6 +38,10 @@ class RoundChanged(OfSession):
     """A round started, or its timer changed or stopped."""
 
 
+class ThemesChanged(OfSession):
+    """A theme was made, renamed, moved, removed or voted on, or its insights changed."""
+
+
 class FacilitatorKeyRotated(OfSession):
     """The old key and every console and host link made with it stop working."""
 
@@ -61,6 +65,7 @@ Change = (
     | SpotlightChanged
     | ParticipantMoved
     | FacilitatorKeyRotated
+    | ThemesChanged
 )
 subscribers: list[Callable[[Change], None]] = []
 

@@ -5,7 +5,17 @@ from sqlalchemy import text as text_sql
 
 from ..errors import N_, NotFound
 from ..extensions import db
-from ..models import Event, Insight, Participant, Session, Table, TableSummary, Vote
+from ..models import (
+    Event,
+    Insight,
+    Participant,
+    Session,
+    Table,
+    TableSummary,
+    Theme,
+    ThemeVote,
+    Vote,
+)
 from .fields import is_row_id, text_field
 
 
@@ -48,6 +58,7 @@ def delete_session(session: Session) -> dict:
         select(Participant.id).where(Participant.session_id == session.id).scalar_subquery()
     )
     table_ids = select(Table.id).where(Table.session_id == session.id).scalar_subquery()
+    theme_ids = select(Theme.id).where(Theme.session_id == session.id).scalar_subquery()
     deleted = {}
     session.spotlight_insight_id = None
     db.session.flush()
@@ -57,7 +68,13 @@ def delete_session(session: Session) -> dict:
     for name, statement in (
         ("votes", delete(Vote).where(Vote.insight_id.in_(insight_ids))),
         ("votes_cast", delete(Vote).where(Vote.participant_id.in_(participant_ids))),
+        ("theme_votes", delete(ThemeVote).where(ThemeVote.theme_id.in_(theme_ids))),
+        (
+            "theme_votes_cast",
+            delete(ThemeVote).where(ThemeVote.participant_id.in_(participant_ids)),
+        ),
         ("insights", delete(Insight).where(Insight.session_id == session.id)),
+        ("themes", delete(Theme).where(Theme.session_id == session.id)),
         ("participants", delete(Participant).where(Participant.session_id == session.id)),
         ("summaries", delete(TableSummary).where(TableSummary.table_id.in_(table_ids))),
         ("tables", delete(Table).where(Table.session_id == session.id)),
@@ -69,4 +86,5 @@ def delete_session(session: Session) -> dict:
         db.session.execute(text_sql("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.commit()
     deleted["votes"] += deleted.pop("votes_cast")
+    deleted["theme_votes"] += deleted.pop("theme_votes_cast")
     return deleted
