@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from ..domain.themes import themes_of
 from ..extensions import db
-from ..models import Participant, Vote
+from ..models import Participant, ThemeVote, Vote
 from ..payloads import iso, round_payload, session_fields
 from .rows import entries
 
@@ -69,7 +70,32 @@ def session_document(session, options) -> dict:
             for participant in participants
         ],
         "insights": [insight_document(entry, voters[entry.insight.id]) for entry in found],
+        "themes": themes_document(session, set(insight_ids), options),
     }
+
+
+def themes_document(session, exported: set[int], options) -> list[dict]:
+    """The themes across tables, each with the ids of its exported insights, votes and voters."""
+    summaries = themes_of(session, public=not options.include_hidden)
+    voters = defaultdict(list)
+    if summaries:
+        for theme_id, participant_id in db.session.execute(
+            select(ThemeVote.theme_id, ThemeVote.participant_id)
+            .where(ThemeVote.theme_id.in_([s.id for s in summaries]))
+            .order_by(ThemeVote.theme_id, ThemeVote.participant_id)
+        ):
+            voters[theme_id].append(participant_id)
+    return [
+        {
+            "id": summary.id,
+            "name": summary.name,
+            "order": summary.theme.position,
+            "votes": summary.votes,
+            "voters": voters[summary.id],
+            "insight_ids": [i.id for i in summary.insights if i.id in exported],
+        }
+        for summary in summaries
+    ]
 
 
 def insight_document(entry, voters: list[int]) -> dict:
@@ -93,6 +119,7 @@ def insight_document(entry, voters: list[int]) -> dict:
         "anonymous": insight.anonymous,
         "participant_id": insight.participant_id,
         "merged_into": insight.merged_into_id,
+        "theme_id": insight.theme_id,
         "author": (
             {"name": entry.author, "organisation_type": entry.organisation_type}
             if insight.participant_id is not None

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from .. import tags
 from ..errors import Invalid
 from ..extensions import db
-from ..models import Insight, InsightStatus, Table
+from ..models import Insight, InsightStatus, Table, Theme
 
 COLUMNS = (
     "session",
@@ -19,6 +19,8 @@ COLUMNS = (
     "kind",
     "perspectives",
     "phase",
+    "theme",
+    "theme_votes",
     "round",
     "votes",
     "author",
@@ -35,6 +37,8 @@ HEADERS = {
         "Soort",
         "Perspectieven",
         "Fase",
+        "Thema",
+        "Stemmen op thema",
         "Ronde",
         "Herkend",
         "Auteur",
@@ -50,6 +54,8 @@ HEADERS = {
         "Kind",
         "Perspectives",
         "Phase",
+        "Theme",
+        "Theme votes",
         "Round",
         "Recognised",
         "Author",
@@ -79,6 +85,7 @@ class Entry:
     table: Table
     author: str | None  # the name, or None: anonymous post, anonymised export, or no name given
     organisation_type: str | None  # a key of the organisation_types tag set
+    theme: Theme | None = None  # the theme across tables the facilitator put it in
 
 
 def insights_of(session, *, include_hidden: bool = False, filters=None) -> list[Insight]:
@@ -144,6 +151,10 @@ def entries(
     session, *, include_hidden: bool = False, anonymise: bool = False, filters=None
 ) -> list[Entry]:
     tables = {table.id: table for table in session.tables}
+    themes = {
+        theme.id: theme
+        for theme in db.session.scalars(select(Theme).filter_by(session_id=session.id))
+    }
     out = []
     for insight in insights_of(session, include_hidden=include_hidden, filters=filters):
         participant = insight.participant
@@ -154,6 +165,7 @@ def entries(
                 table=tables[insight.table_id],
                 author=participant.name if named and not anonymise else None,
                 organisation_type=participant.organisation_type if participant else None,
+                theme=themes.get(insight.theme_id),
             )
         )
     return out
@@ -172,6 +184,8 @@ def row(session, entry: Entry, language: str) -> dict:
             tag_set.label("perspectives", p, language) for p in insight.perspectives or []
         ),
         "phase": tag_set.label("phases", insight.phase, language) if insight.phase else "",
+        "theme": entry.theme.name if entry.theme else "",
+        "theme_votes": entry.theme.votes if entry.theme else "",
         "round": insight.round,
         "votes": insight.votes,
         "author": entry.author or ANONYMOUS[language],
