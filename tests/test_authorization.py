@@ -65,6 +65,11 @@ class World:
             "POST", f"/sessions/{self.code}/tables", self.key, 201, json={"name": "Extra"}
         )["id"]
 
+    def new_theme(self) -> int:
+        return self.api(
+            "POST", f"/sessions/{self.code}/themes", self.key, 201, json={"name": "Vertrouwen"}
+        )["id"]
+
     def new_insight(self, token=None, text="Eerst luisteren") -> int:
         body = {"client_id": str(uuid.uuid4()), "table_id": self.table_id, "text": text}
         return self.api(
@@ -262,6 +267,22 @@ ROUTES = [
     ),
     Route("api.spotlight", "PUT", S + "/spotlight", facilitator_only(), {"insight_id": None}),
     Route("api.session_stats", "GET", S + "/stats", public()),
+    Route("api.list_themes", "GET", S + "/themes", public()),
+    Route("api.create_theme", "POST", S + "/themes", facilitator_only(201), {"name": "Kosten"}),
+    Route(
+        "api.update_theme",
+        "PATCH",
+        lambda w: f"/api/v1/sessions/{w.code}/themes/{w.new_theme()}",
+        facilitator_only(),
+        {"name": "Vertrouwen komt te voet"},
+    ),
+    Route(
+        "api.delete_theme",
+        "DELETE",
+        lambda w: f"/api/v1/sessions/{w.code}/themes/{w.new_theme()}",
+        facilitator_only(204),
+    ),
+    Route("api.theme_suggestions", "GET", S + "/themes/suggestions", facilitator_only()),
     Route("api.get_tag_sets", "GET", S + "/tag-sets", public()),
     Route("api.put_tag_sets", "PUT", S + "/tag-sets", facilitator_only(), TAG_SET),
     Route("api.reset_tag_sets", "DELETE", S + "/tag-sets", facilitator_only()),
@@ -566,6 +587,7 @@ SOCKET_EVENTS = {
     "insight:post": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
     "insight:vote": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
     "resync": {"wall": True, "participant": True, "facilitator": True, "organiser": True},
+    "theme:vote": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
 }
 CONNECTED = {
     "wall": lambda w: {"session": w.code, "role": "wall"},
@@ -580,6 +602,8 @@ def event_data(event: str, w: World) -> dict:
         return post_body(w)
     if event == "insight:vote":
         return {"insight_id": w.insight_id}
+    if event == "theme:vote":
+        return {"theme_id": w.new_theme()}
     return {"since": 0}
 
 

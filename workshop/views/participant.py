@@ -46,6 +46,7 @@ def render_phone(session, participant, table_id=None, error=None, draft=None, st
             chosen_table_id=table_id,
             feed=table_feed(session, participant),
             voted=domain.voted_ids(participant),
+            voted_themes=domain.voted_theme_ids(participant) if participant else [],
             client_id=str(uuid.uuid4()),
             error=error,
             draft=draft or {},

@@ -21,6 +21,9 @@ def screen_context(session) -> dict:
         "phases": tag_set.labels("phases", language),
         "organisation_types": tag_set.labels("organisation_types", language),
         "join_url": links.join_url(session.code),
+        # Themes across tables, with their visible insights: walls, phones and the console draw
+        # them; `theme:update` keeps them current.
+        "themes": payloads.themes_payload(domain.themes_of(session))["themes"],
     }
 
 

@@ -1,0 +1,447 @@
+"""Themes across tables: the facilitator gathers insights into named themes, phones vote on them,
+and every export and screen shows them (docs/HARVEST.md, workshop/domain/themes.py)."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from tests.support import ORGANISER_TOKEN, insight_body
+from workshop import harvest
+from workshop.extensions import socketio
+
+TEXTS = [
+    "Niemand weet wat een aansluiting op het warmtenet gaat kosten.",
+    "De kosten van aansluiten op het warmtenet zijn voor bewoners onduidelijk.",
+    "Keukentafelgesprekken werken beter dan informatieavonden.",
+    "Het energielabel van woningen is vaak verouderd.",
+]
+
+
+@pytest.fixture
+def themed(make_session, join, post):
+    """An open session with two authors at two tables and four insights, and a voter."""
+    room = make_session()
+    anna = join(room, name="Anna")["token"]
+    joost = join(room, room.tables[1], name="Joost")["token"]
+    ids = [
+        post(room, anna if n % 2 == 0 else joost, text, room.tables[n % 2]).json()["id"]
+        for n, text in enumerate(TEXTS)
+    ]
+    voter = join(room, name="Piet")["token"]
+    return room, ids, voter
+
+
+def themes_url(room, rest=""):
+    return f"/sessions/{room.code}/themes{rest}"
+
+
+def create(room, name="Kosten van het warmtenet", **body):
+    return room.api.call("POST", themes_url(room), room.key, 201, json={"name": name, **body}).json()
+
+
+def assign(room, insight_id, theme_id, expect=200):
+    return room.api.call(
+        "PATCH",
+        f"/sessions/{room.code}/insights/{insight_id}",
+        room.key,
+        expect,
+        json={"theme_id": theme_id},
+    ).json()
+
+
+# --- HTTP: create, list, assign, rename, reorder, delete -------------------------------------
+
+
+def test_facilitator_creates_a_theme_and_gathers_insights_from_two_tables(themed):
+    room, ids, _ = themed
+    theme = create(room)
+    assert theme["name"] == "Kosten van het warmtenet" and theme["insight_ids"] == []
+    assert set(theme) >= {"id", "name", "votes", "order"} and theme["votes"] == 0
+    first = assign(room, ids[0], theme["id"])
+    assert first["theme_id"] == theme["id"]
+    assign(room, ids[1], theme["id"])  # the other table
+    listed = room.api.call("GET", themes_url(room), expect=200).json()["themes"]
+    assert listed == [
+        {
+            "id": theme["id"],
+            "name": "Kosten van het warmtenet",
+            "order": 0,
+            "votes": 0,
+            "insight_ids": [ids[0], ids[1]],
+        }
+    ]
+    # The insight itself says which theme it is in, for walls and phones too.
+    public = room.api.call("GET", f"/sessions/{room.code}/insights").json()["insights"]
+    assert {i["id"]: i["theme_id"] for i in public}[ids[1]] == theme["id"]
+    assign(room, ids[1], None)
+    listed = room.api.call("GET", themes_url(room)).json()["themes"]
+    assert listed[0]["insight_ids"] == [ids[0]]
+
+
+def test_a_hidden_insight_leaves_the_public_theme_but_not_the_facilitators(themed):
+    room, ids, _ = themed
+    theme = create(room, insight_ids=[ids[0], ids[2]])
+    assert sorted(theme["insight_ids"]) == sorted([ids[0], ids[2]])
+    room.api.call(
+        "PATCH", f"/sessions/{room.code}/insights/{ids[2]}", room.key, 200, json={"status": "hidden"}
+    )
+    public = room.api.call("GET", themes_url(room)).json()["themes"][0]
+    facilitator = room.api.call("GET", themes_url(room), room.key).json()["themes"][0]
+    assert public["insight_ids"] == [ids[0]]
+    assert sorted(facilitator["insight_ids"]) == sorted([ids[0], ids[2]])
+
+
+def test_rename_reorder_and_delete(themed):
+    room, ids, _ = themed
+    first = create(room, "Eerste", insight_ids=[ids[0]])
+    second = create(room, "Tweede")
+    renamed = room.api.call(
+        "PATCH", themes_url(room, f"/{second['id']}"), room.key, 200, json={"name": "Vertrouwen"}
+    ).json()
+    assert renamed["name"] == "Vertrouwen"
+    room.api.call("PATCH", themes_url(room, f"/{second['id']}"), room.key, 200, json={"order": 0})
+    names = [t["name"] for t in room.api.call("GET", themes_url(room)).json()["themes"]]
+    assert names == ["Vertrouwen", "Eerste"]
+    room.api.call("DELETE", themes_url(room, f"/{first['id']}"), room.key, 204)
+    names = [t["name"] for t in room.api.call("GET", themes_url(room)).json()["themes"]]
+    assert names == ["Vertrouwen"]
+    insight = room.api.call("GET", f"/sessions/{room.code}/insights").json()["insights"]
+    assert {i["id"]: i["theme_id"] for i in insight}[ids[0]] is None  # kept, out of the theme
+    room.api.call("DELETE", themes_url(room, f"/{first['id']}"), room.key, 404)
+
+
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({}, 400, "bad_request"),
+        ({"name": ""}, 422, "invalid"),
+        ({"name": "   "}, 422, "invalid"),
+        ({"name": "x" * 121}, 422, "too_long"),
+        ({"name": 12}, 422, "invalid"),
+        ({"name": "Goed", "insight_ids": "1"}, 400, "bad_request"),
+        ({"name": "Goed", "insight_ids": ["een"]}, 422, "invalid"),
+        ({"name": "Goed", "insight_ids": [99999]}, 404, "insight_not_found"),
+    ],
+)
+def test_bad_theme_names_and_ids_are_clear_client_errors(themed, body, status, code):
+    room, _ids, _ = themed
+    reply = room.api.call("POST", themes_url(room), room.key, status, json=body)
+    assert reply.json()["error"]["code"] == code
+
+
+def test_a_lone_surrogate_in_a_theme_name_is_refused(themed):
+    room, _ids, _ = themed
+    raw = '{"name": "Thema \\ud800"}'
+    reply = room.api.call(
+        "POST", themes_url(room), room.key, 400, data=raw, content_type="application/json"
+    )
+    assert reply.json()["error"]["code"] == "malformed_json"
+    assert room.api.call("GET", themes_url(room)).json()["themes"] == []
+
+
+def test_theme_of_another_session_unknown_and_non_integer_ids(themed, make_session):
+    room, ids, _ = themed
+    other = make_session(title="Elders")
+    foreign = create(other, "Van een andere sessie")
+    reply = assign(room, ids[0], foreign["id"], expect=404)
+    assert reply["error"]["code"] == "theme_not_found"
+    assert assign(room, ids[0], 999999, expect=404)["error"]["code"] == "theme_not_found"
+    assert assign(room, ids[0], "twee", expect=422)["error"]["field"] == "theme_id"
+    assert assign(room, ids[0], True, expect=422)["error"]["field"] == "theme_id"
+    assert assign(room, ids[0], 10**30, expect=422)["error"]["field"] == "theme_id"
+    path = themes_url(room, f"/{foreign['id']}")
+    assert room.api.call("PATCH", path, room.key, 404, json={"name": "Gekaapt"})
+    assert room.api.call("DELETE", path, room.key, 404)
+    assert room.api.call("PATCH", themes_url(room, "/3000000000"), room.key, 404, json={"name": "x"})
+    theme = create(room)
+    bad_orders = ({"order": 5}, {"order": "0"}, {"order": True}, {}, {"name": None})
+    for body in bad_orders:
+        reply = room.api.call("PATCH", themes_url(room, f"/{theme['id']}"), room.key, json=body)
+        assert 400 <= reply.status_code < 500 and reply.json()["error"]["code"], body
+    # Nothing was put in the other session's theme.
+    other_themes = other.api.call("GET", themes_url(other), other.key).json()["themes"]
+    assert other_themes[0]["insight_ids"] == []
+
+
+def test_only_the_facilitator_makes_themes(themed):
+    room, ids, voter = themed
+    assert room.api.call("POST", themes_url(room), voter, 403, json={"name": "x"})
+    assert room.api.call("POST", themes_url(room), None, 401, json={"name": "x"})
+    assert room.api.call("GET", themes_url(room, "/suggestions"), None, 401)
+    assert room.api.call("POST", themes_url(room), ORGANISER_TOKEN, 201, json={"name": "x"})
+
+
+def test_merging_carries_the_theme_to_the_kept_insight(themed):
+    room, ids, _ = themed
+    theme = create(room, insight_ids=[ids[0]])
+    room.api.call(
+        "POST",
+        f"/sessions/{room.code}/insights/{ids[0]}/merge",
+        room.key,
+        200,
+        json={"into": ids[1]},
+    )
+    assert room.api.call("GET", themes_url(room)).json()["themes"][0]["insight_ids"] == [ids[1]]
+    assert assign(room, ids[0], theme["id"], expect=409)["error"]["code"] == "insight_merged"
+
+
+# --- suggestions over HTTP -----------------------------------------------------------------------
+
+
+def test_suggestions_group_what_says_the_same_and_skip_themed_insights(themed):
+    room, ids, _ = themed
+    groups = room.api.call("GET", themes_url(room, "/suggestions"), room.key, 200).json()["groups"]
+    assert groups and groups[0]["insight_ids"] == [ids[0], ids[1]]
+    assert "warmtenet" in groups[0]["label"].lower()
+    assert all(ids[3] not in g["insight_ids"] for g in groups)  # says something else
+    # Accepting the group as a theme in one request; then it is no longer suggested.
+    create(room, groups[0]["label"], insight_ids=groups[0]["insight_ids"])
+    groups = room.api.call("GET", themes_url(room, "/suggestions"), room.key, 200).json()["groups"]
+    assert all(ids[0] not in g["insight_ids"] for g in groups)
+
+
+def test_suggestions_of_an_empty_session(make_session):
+    room = make_session()
+    assert room.api.call("GET", themes_url(room, "/suggestions"), room.key, 200).json() == {
+        "groups": []
+    }
+
+
+# --- votes: the socket event, in process ----------------------------------------------------------
+
+
+def phone(app, client, room, token):
+    return socketio.test_client(
+        app,
+        auth={"session": room.code, "role": "participant", "token": token},
+        flask_test_client=client,
+    )
+
+
+def test_theme_vote_toggles_once_per_participant(app, client, themed, join):
+    room, ids, voter = themed
+    theme = create(room, insight_ids=[ids[0]])
+    piet = phone(app, client, room, voter)
+    other = phone(app, client, room, join(room, name="Kees")["token"])
+    assert piet.is_connected() and other.is_connected()
+    piet.get_received()
+    other.get_received()
+    vote = {"theme_id": theme["id"]}
+    assert piet.emit("theme:vote", vote, callback=True) == {"ok": True, "votes": 1, "voted": True}
+    assert other.emit("theme:vote", vote, callback=True) == {"ok": True, "votes": 2, "voted": True}
+    assert piet.emit("theme:vote", vote, callback=True) == {"ok": True, "votes": 1, "voted": False}
+    updates = [m["args"][0] for m in other.get_received() if m["name"] == "theme:update"]
+    assert [u["themes"][0]["votes"] for u in updates] == [1, 2, 1]
+    assert updates[-1]["themes"][0]["insight_ids"] == [ids[0]]
+    listed = room.api.call("GET", themes_url(room)).json()["themes"][0]
+    assert listed["votes"] == 1
+
+
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        ({}, "bad_request"),
+        ({"theme_id": "een"}, "invalid"),
+        ({"theme_id": 1.5}, "invalid"),
+        ({"theme_id": True}, "invalid"),
+        ({"theme_id": 999999}, "theme_not_found"),
+        ({"theme_id": "\ud800"}, "malformed_json"),
+        ("geen object", "bad_request"),
+    ],
+)
+def test_bad_theme_votes_get_an_error_ack(app, client, themed, data, code):
+    room, _ids, voter = themed
+    piet = phone(app, client, room, voter)
+    answer = piet.emit("theme:vote", data, callback=True)
+    assert answer["ok"] is False and answer["error"]["code"] == code, answer
+
+
+def test_a_vote_on_a_theme_of_another_session_is_refused(app, client, themed, make_session):
+    room, _ids, voter = themed
+    other = make_session(title="Elders")
+    foreign = create(other, "Elders")
+    piet = phone(app, client, room, voter)
+    answer = piet.emit("theme:vote", {"theme_id": foreign["id"]}, callback=True)
+    assert answer["ok"] is False and answer["error"]["code"] == "theme_not_found"
+    assert "thema" in answer["error"]["message"]  # the phone's language: Dutch
+    assert other.api.call("GET", themes_url(other)).json()["themes"][0]["votes"] == 0
+
+
+def test_walls_and_consoles_cannot_vote_and_a_paused_session_refuses(app, client, themed):
+    room, _ids, voter = themed
+    theme = create(room)
+    wall = socketio.test_client(
+        app, auth={"session": room.code, "role": "wall"}, flask_test_client=client
+    )
+    answer = wall.emit("theme:vote", {"theme_id": theme["id"]}, callback=True)
+    assert answer["error"]["code"] == "participants_only"
+    room.api.call("PATCH", f"/sessions/{room.code}", room.key, 200, json={"state": "paused"})
+    answer = phone(app, client, room, voter).emit(
+        "theme:vote", {"theme_id": theme["id"]}, callback=True
+    )
+    assert answer["error"]["code"] == "session_not_open"
+
+
+def test_theme_votes_are_rate_limited_like_insight_votes(app, client, themed):
+    room, _ids, voter = themed
+    theme = create(room)
+    piet = phone(app, client, room, voter)
+    answers = [piet.emit("theme:vote", {"theme_id": theme["id"]}, callback=True) for _ in range(40)]
+    refused = [a for a in answers if not a["ok"]]
+    assert refused and refused[0]["error"]["code"] == "rate_limited"
+    assert refused[0]["error"]["retry_after"] >= 1
+    assert sum(a["ok"] for a in answers) <= 31
+
+
+def test_a_connecting_screen_gets_the_themes_first(app, client, themed):
+    room, ids, _ = themed
+    create(room, insight_ids=[ids[0], ids[1]])
+    wall = socketio.test_client(
+        app, auth={"session": room.code, "role": "wall"}, flask_test_client=client
+    )
+    names = [m["name"] for m in wall.get_received()]
+    assert names[:4] == ["session:update", "round:update", "spotlight", "theme:update"]
+
+
+def test_assigning_sends_the_insight_change_and_the_themes(app, client, themed):
+    room, ids, _ = themed
+    theme = create(room)
+    wall = socketio.test_client(
+        app, auth={"session": room.code, "role": "wall"}, flask_test_client=client
+    )
+    wall.get_received()
+    assign(room, ids[2], theme["id"])
+    received = wall.get_received()
+    changed = [m["args"][0] for m in received if m["name"] == "insight:update"]
+    assert changed[0]["id"] == ids[2] and changed[0]["theme_id"] == theme["id"]
+    themes = [m["args"][0] for m in received if m["name"] == "theme:update"]
+    assert themes[-1]["themes"][0]["insight_ids"] == [ids[2]]
+
+
+# --- exports --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def voted(app, client, themed):
+    room, ids, voter = themed
+    theme = create(room, "Kosten van het warmtenet", insight_ids=[ids[0], ids[1]])
+    phone(app, client, room, voter).emit("theme:vote", {"theme_id": theme["id"]}, callback=True)
+    return room, ids, theme
+
+
+def export(room, fmt, **query):
+    """The export's bytes (the Api helper reads every answer as text; XLSX and DOCX are not)."""
+    response = room.api.client.get(
+        f"/api/v1/sessions/{room.code}/export.{fmt}",
+        headers={"Authorization": f"Bearer {room.key}"},
+        query_string=query,
+    )
+    assert response.status_code == 200
+    return response.data
+
+
+def test_csv_and_xlsx_have_a_theme_column(voted):
+    room, ids, theme = voted
+    data = export(room, "csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(data), delimiter=";"))
+    by_text = {r["Inzicht"]: r for r in rows}
+    assert by_text[TEXTS[0]]["Thema"] == "Kosten van het warmtenet"
+    assert by_text[TEXTS[0]]["Stemmen op thema"] == "1"
+    assert by_text[TEXTS[2]]["Thema"] == "" and by_text[TEXTS[2]]["Stemmen op thema"] == ""
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(export(room, "xlsx")))
+    sheet = book.worksheets[1]
+    header = [c.value for c in sheet[1]]
+    column = header.index("Thema")
+    values = [row[column].value for row in sheet.iter_rows(min_row=2)]
+    assert "Kosten van het warmtenet" in values
+    summary = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
+    assert ["Aan tafel met de wijkaanpak", "Kosten van het warmtenet", 2, 1] in [
+        row[:4] for row in summary
+    ]
+
+
+def test_json_lists_the_themes_with_insight_ids_votes_and_voters(voted):
+    room, ids, theme = voted
+    document = json.loads(export(room, "json"))
+    (session,) = document["sessions"]
+    (listed,) = session["themes"]
+    assert listed["name"] == "Kosten van het warmtenet" and listed["votes"] == 1
+    assert sorted(listed["insight_ids"]) == sorted([ids[0], ids[1]])
+    assert len(listed["voters"]) == 1
+    assert {i["id"]: i["theme_id"] for i in session["insights"]}[ids[0]] == theme["id"]
+
+
+def test_markdown_and_docx_have_a_themes_section(voted):
+    room, _ids, _theme = voted
+    markdown = export(room, "md").decode()
+    section = markdown.split("## Thema's over de tafels heen", 1)[1]
+    assert "### Kosten van het warmtenet (1 stem)" in section
+    assert "Niemand weet wat een aansluiting op het warmtenet gaat kosten." in section
+    assert "Representatie van bewoners" in section  # each insight names its table
+
+    from docx import Document
+
+    document = Document(io.BytesIO(export(room, "docx")))
+    texts = [p.text for p in document.paragraphs]
+    assert "Thema's over de tafels heen" in texts
+    assert "Kosten van het warmtenet (1 stem)" in texts
+    assert any(t.startswith("Niemand weet wat een aansluiting") for t in texts)
+
+
+def test_english_report_and_no_themes_section_without_themes(themed):
+    room, _ids, _ = themed
+    assert "Thema's" not in export(room, "md").decode()
+    create(room, "Trust")
+    english = export(room, "md", lang="en").decode()
+    assert "## Themes across tables" in english and "### Trust (0 votes)" in english
+
+
+# --- the domain read the published page calls -------------------------------------------------
+
+
+def test_themes_of_gives_each_theme_its_visible_insights_most_recognised_first(ctx):
+    from workshop import domain
+
+    session, _ = domain.create_session("Thema's", "nl", "wijkaanpak")
+    domain.change_state(session, "open")
+    table = session.tables[0].id
+    people = [domain.join(session, {"name": f"P{n}", "table_id": table})[0] for n in range(3)]
+    posted = [
+        domain.post_insight(session, people[0], insight_body(table, text))[0] for text in TEXTS[:3]
+    ]
+    theme = domain.create_theme(
+        session, {"name": "Warmtenet", "insight_ids": [posted[0].id, posted[1].id]}
+    )
+    domain.vote(session, people[1], posted[1].id)
+    assert domain.vote_theme(session, people[2], theme.id) == (1, True)
+    assert domain.vote_theme(session, people[1], theme.id) == (2, True)
+    (summary,) = domain.themes_of(session)
+    assert (summary.name, summary.votes) == ("Warmtenet", 2)
+    assert [i.id for i in summary.insights] == [posted[1].id, posted[0].id]  # 1 vote first
+    domain.moderate(session, posted[1].id, {"status": "hidden"})
+    assert [i.id for i in domain.themes_of(session)[0].insights] == [posted[0].id]
+    assert len(domain.themes_of(session, public=False)[0].insights) == 2
+    assert domain.voted_theme_ids(people[2]) == [theme.id]
+    deleted = domain.delete_session(session)
+    assert deleted["themes"] == 1 and deleted["theme_votes"] == 2
+
+
+def test_suggestions_are_not_imported_at_start_up(tmp_path):
+    """scikit-learn and SciPy cost memory: the app must not load them until asked."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from tests.support import make_app; from pathlib import Path; "
+        f"make_app(Path({str(tmp_path)!r})); "
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]"
