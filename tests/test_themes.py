@@ -8,7 +8,6 @@ import json
 import pytest
 
 from tests.support import ORGANISER_TOKEN, insight_body
-from workshop import harvest
 from workshop.extensions import socketio
 
 TEXTS = [
@@ -38,7 +37,9 @@ def themes_url(room, rest=""):
 
 
 def create(room, name="Kosten van het warmtenet", **body):
-    return room.api.call("POST", themes_url(room), room.key, 201, json={"name": name, **body}).json()
+    return room.api.call(
+        "POST", themes_url(room), room.key, 201, json={"name": name, **body}
+    ).json()
 
 
 def assign(room, insight_id, theme_id, expect=200):
@@ -85,7 +86,11 @@ def test_a_hidden_insight_leaves_the_public_theme_but_not_the_facilitators(theme
     theme = create(room, insight_ids=[ids[0], ids[2]])
     assert sorted(theme["insight_ids"]) == sorted([ids[0], ids[2]])
     room.api.call(
-        "PATCH", f"/sessions/{room.code}/insights/{ids[2]}", room.key, 200, json={"status": "hidden"}
+        "PATCH",
+        f"/sessions/{room.code}/insights/{ids[2]}",
+        room.key,
+        200,
+        json={"status": "hidden"},
     )
     public = room.api.call("GET", themes_url(room)).json()["themes"][0]
     facilitator = room.api.call("GET", themes_url(room), room.key).json()["themes"][0]
@@ -154,7 +159,9 @@ def test_theme_of_another_session_unknown_and_non_integer_ids(themed, make_sessi
     path = themes_url(room, f"/{foreign['id']}")
     assert room.api.call("PATCH", path, room.key, 404, json={"name": "Gekaapt"})
     assert room.api.call("DELETE", path, room.key, 404)
-    assert room.api.call("PATCH", themes_url(room, "/3000000000"), room.key, 404, json={"name": "x"})
+    assert room.api.call(
+        "PATCH", themes_url(room, "/3000000000"), room.key, 404, json={"name": "x"}
+    )
     theme = create(room)
     bad_orders = ({"order": 5}, {"order": "0"}, {"order": True}, {}, {"name": None})
     for body in bad_orders:
@@ -445,3 +452,64 @@ def test_suggestions_are_not_imported_at_start_up(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# --- live: real Socket.IO clients against `python app.py` -----------------------------------------
+
+
+def test_two_phones_vote_live_and_every_screen_follows(api, make_live_session, sockets):
+    room = make_live_session()
+    author = api.join(room.code, room.table, name="Anna")["token"]
+    posted = api.post(room.code, author, room.table, TEXTS[0]).json()
+    theme = create(room, "Kosten van het warmtenet", insight_ids=[posted["id"]])
+    first = api.join(room.code, room.tables[1], name="Piet")["token"]
+    second = api.join(room.code, room.tables[2], name="Kees")["token"]
+    wall = sockets(room.code)
+    console = sockets(room.code, "facilitator", room.key)
+    phone_one = sockets(room.code, "participant", first)
+    phone_two = sockets(room.code, "participant", second)
+    for screen in (wall, console, phone_one, phone_two):  # the themes come with the first state
+        screen.wait_for("theme:update", lambda d: d["themes"][0]["insight_ids"] == [posted["id"]])
+
+    vote = {"theme_id": theme["id"]}
+    assert phone_one.call("theme:vote", vote) == {"ok": True, "votes": 1, "voted": True}
+    assert phone_two.call("theme:vote", vote) == {"ok": True, "votes": 2, "voted": True}
+    for screen in (wall, console, phone_one, phone_two):
+        screen.wait_for("theme:update", lambda d: d["themes"][0]["votes"] == 2)
+    assert phone_one.call("theme:vote", vote) == {"ok": True, "votes": 1, "voted": False}
+    wall.wait_for("theme:update", lambda d: d["themes"][0]["votes"] == 1)
+    assert api.call("GET", f"/sessions/{room.code}/themes").json()["themes"][0]["votes"] == 1
+
+    # A theme of another session: a clear error ack, nothing counted anywhere.
+    other = make_live_session(title="Elders")
+    foreign = create(other, "Elders")
+    answer = phone_two.call("theme:vote", {"theme_id": foreign["id"]})
+    assert answer["ok"] is False and answer["error"]["code"] == "theme_not_found"
+    assert api.call("GET", f"/sessions/{other.code}/themes").json()["themes"][0]["votes"] == 0
+
+
+def test_a_double_tap_from_two_connections_of_one_phone_counts_once(
+    api, make_live_session, sockets
+):
+    """Two sockets of one participant vote at the same moment: the taps take turns, so the
+    count always equals the votes stored (0 or 1), never 2 or a failed tap."""
+    import threading
+
+    room = make_live_session()
+    theme = create(room, "Vertrouwen")
+    token = api.join(room.code, room.table, name="Piet")["token"]
+    taps = [sockets(room.code, "participant", token) for _ in range(2)]
+    answers = []
+    threads = [
+        threading.Thread(
+            target=lambda s=s: answers.append(s.call("theme:vote", {"theme_id": theme["id"]}))
+        )
+        for s in taps
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert all(a["ok"] for a in answers), answers
+    assert sorted(a["votes"] for a in answers) == [0, 1]
+    assert api.call("GET", f"/sessions/{room.code}/themes").json()["themes"][0]["votes"] == 0

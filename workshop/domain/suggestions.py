@@ -117,6 +117,8 @@ def label(texts: list[str], language: str) -> str:
 
 def suggest(items: list[tuple[int, str]], language: str = "nl") -> list[Group]:
     """Groups of (id, text) items that say the same; each group with a label to name a theme."""
+    # Only stop words, digits or emoji: nothing to compare by (TF-IDF refuses an empty vocabulary).
+    items = [(insight_id, text) for insight_id, text in items if words(text, language)]
     if len(items) < 2:
         return []
     texts = [text for _, text in items]
