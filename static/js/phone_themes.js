@@ -29,10 +29,10 @@ export function mountPhoneThemes(socket, data) {
     const on = voted.has(theme.id);
     button.className = on ? "vote-button is-voted" : "vote-button";
     button.setAttribute("aria-pressed", String(on));
-    button.setAttribute("aria-label", `${on ? data.strings.vote_taken : data.strings.vote_for}: ${theme.name} (${theme.votes} ${data.strings.votes})`);
+    button.setAttribute("aria-label", `${on ? data.strings.vote_taken : data.strings.vote_for}: ${theme.name} (${theme.votes} ${plural.select(theme.votes) === "one" ? data.strings.vote_one : data.strings.vote_other})`);
     const votes = Object.assign(document.createElement("span"), { textContent: String(theme.votes) });
     votes.dataset.themeVotes = "";
-    button.append("🗳 ", votes);
+    button.append(on ? `✓ ${data.strings.voted} · ` : `🗳 ${data.strings.vote} · `, votes);
     li.append(name, count, button);
     return li;
   }

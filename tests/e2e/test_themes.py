@@ -1,0 +1,111 @@
+"""Themes across tables in real browsers: the console accepts a suggested group as a theme, the
+wall's "themes" view shows it on a projector, and a phone votes on it."""
+
+from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
+
+WARMTENET = [
+    "Niemand weet wat een aansluiting op het warmtenet gaat kosten.",
+    "De kosten van aansluiten op het warmtenet zijn voor bewoners onduidelijk.",
+    "Bewoners willen eerst weten wat het warmtenet per maand kost voordat ze meedoen.",
+]
+ZONNEPANELEN = [
+    "Collectieve inkoop van zonnepanelen maakt het voor iedereen goedkoper.",
+    "Samen zonnepanelen inkopen met de hele straat scheelt veel geld.",
+]
+OTHERS = [
+    "Installateurs hebben lange wachtlijsten, waardoor projecten vertraging oplopen.",
+    "Het energielabel van woningen is vaak verouderd.",
+]
+
+
+def test_console_makes_a_theme_from_a_suggestion_and_the_wall_and_phones_follow(api, page_for):
+    created = api.create_session()
+    code, key = created["code"], created["facilitator_key"]
+    tables = [t["id"] for t in created["tables"]]
+    authors = [api.join(code, t, name=f"Deelnemer {n}")["token"] for n, t in enumerate(tables)]
+    posted = {}
+    for n, text in enumerate(WARMTENET + ZONNEPANELEN + OTHERS):
+        reply = api.post(code, authors[n % 3], tables[n % 3], text).json()
+        posted[text] = reply["id"]
+
+    wall = page_for(created["wall_url"], WALL)
+    wall.wait_for_selector('#connection[data-status="online"]')
+    console = page_for(created["facilitator_url"], LAPTOP)
+    console.wait_for_selector('#connection[data-status="online"]')
+    phone = page_for(created["join_url"], PHONE)
+    phone.click("#join-form button")
+    phone.wait_for_selector('#connection[data-status="online"]')
+    assert phone.locator("#themes").is_hidden()  # no themes yet
+
+    # Suggestions: the three warmtenet insights, said in other words, are one group.
+    console.click("#suggest-themes")
+    suggestion = console.locator(".theme-suggestion", has_text="Warmtenet")
+    suggestion.wait_for()
+    assert suggestion.locator("li").count() == 3
+    screenshot(console, "themes-console-suggestions")
+    suggestion.get_by_role("button", name="Maak hier een thema van").click()
+    row = console.locator("#theme-rows .theme-row")
+    row.wait_for()
+    assert row.locator("input").input_value().lower().startswith("warmtenet")
+    assert "3 inzichten" in row.inner_text()
+
+    # A fourth insight goes in by hand, through its "Thema" menu.
+    card = console.locator(f'#feed .insight[data-id="{posted[OTHERS[0]]}"]')
+    card.locator("[data-theme-select]").select_option(label=row.locator("input").input_value())
+    console.locator("#theme-rows .theme-row", has_text="4 inzichten").wait_for()
+
+    # The wall switches to the themes view: one column, four cards, the votes on top.
+    console.select_option("#wall-view", "themes")
+    wall.wait_for_selector('.wall[data-rendered="themes"]')
+    column = wall.locator(".theme-column")
+    column.locator(".insight").nth(3).wait_for()
+    assert column.count() == 1 and column.locator(".insight").count() == 4
+    assert wall.locator(".wall-columns").is_hidden()
+    assert "0 stemmen" in column.locator(".theme-votes").inner_text()
+
+    # The phone sees the theme and votes; the wall counts it, a second tap takes it back.
+    phone.locator("#themes").wait_for()
+    vote = phone.locator("[data-theme-vote]").first
+    vote.click()
+    phone.locator('[data-theme-vote][aria-pressed="true"]').wait_for()
+    wall.locator(".theme-votes", has_text="1 stem").wait_for()
+    screenshot(phone, "themes-phone")
+
+    # A second theme, and the projector at both sizes.
+    console.click("#suggest-themes")
+    console.locator(".theme-suggestion", has_text="Zonnepanelen").get_by_role(
+        "button", name="Maak hier een thema van"
+    ).click()
+    wall.locator(".theme-column").nth(1).locator(".insight").nth(1).wait_for()
+    wall.wait_for_timeout(800)  # arrival animations
+    screenshot(wall, "themes-wall-1920")
+    assert_readable(wall)
+    wall.set_viewport_size({"width": 1280, "height": 720})
+    wall.wait_for_timeout(800)
+    screenshot(wall, "themes-wall-1280")
+    assert_readable(wall)
+
+    vote.click()
+    phone.locator('[data-theme-vote][aria-pressed="false"]').first.wait_for()
+    wall.locator(".theme-votes", has_text="0 stemmen").first.wait_for()
+
+
+def assert_readable(wall):
+    """Every theme name and every shown card lies inside the screen, in big enough type.
+
+    The wall scales with the screen; at 1080 pixels high a name is at least 24 px and a card's
+    text at least 20 px (from 10 m), on a 720-pixel projector two thirds of that.
+    """
+    width, height = wall.viewport_size["width"], wall.viewport_size["height"]
+    scale = height / 1080
+    for name in wall.locator(".theme-head h2").all():
+        box = name.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+        size = float(name.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px"))
+        assert size >= 24 * scale
+    for card in wall.locator(".theme-column .insight:not(.is-off)").all():
+        box = card.bounding_box()
+        assert box["y"] + box["height"] <= height + 1, "a card runs off the screen"
+        text = card.locator(".insight-text")
+        size = float(text.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px"))
+        assert size >= 20 * scale
