@@ -39,7 +39,7 @@ format: $(VENV)/.dev
 # The suite runs twice: on SQLite + one process, and on PostgreSQL + Redis (scale-out).
 test: services $(VENV)/.dev translations lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
-	. ./.test-services.env && $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_api.py tests/test_realtime.py tests/test_delivery.py tests/test_abuse.py tests/test_scaleout.py tests/test_socket_guard.py tests/test_malformed_input.py tests/test_secrets.py tests/test_stats.py tests/test_votes.py
+	. ./.test-services.env && $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_api.py tests/test_realtime.py tests/test_delivery.py tests/test_abuse.py tests/test_scaleout.py tests/test_socket_guard.py tests/test_malformed_input.py tests/test_secrets.py tests/test_stats.py tests/test_votes.py tests/test_themes.py tests/test_theme_suggestions.py
 
 # Load benchmarks (scripts, not tests; a few minutes; results in bench/results/, see docs/BENCHMARKS.md).
 bench: services $(VENV)/.dev translations

@@ -20,7 +20,7 @@ OTHERS = [
 
 def test_console_makes_a_theme_from_a_suggestion_and_the_wall_and_phones_follow(api, page_for):
     created = api.create_session()
-    code, key = created["code"], created["facilitator_key"]
+    code = created["code"]
     tables = [t["id"] for t in created["tables"]]
     authors = [api.join(code, t, name=f"Deelnemer {n}")["token"] for n, t in enumerate(tables)]
     posted = {}
