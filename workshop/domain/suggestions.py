@@ -3,7 +3,7 @@
 Computed here, without any network service: each text is lower-cased, its Dutch (or English) stop
 words dropped and its words reduced to their Snowball stem ("warmtenetten" -> "warmtenet"), then
 described twice with TF-IDF: by its stems, and by the character 3-5-grams of those stems, which
-let Dutch compounds meet their parts ("energiecoach" / "coaches", "netcongestie" / "stroomnet").
+let Dutch compounds meet their parts ("zonnepanelen" / "panelen").
 The cosine similarities of the two, weighted, are grouped by average-linkage clustering that stops
 at SIMILARITY: every pair in a group is, on average, at least that alike, so one shared word does
 not chain unrelated insights together as connected components would.
