@@ -513,3 +513,51 @@ def test_a_double_tap_from_two_connections_of_one_phone_counts_once(
     assert all(a["ok"] for a in answers), answers
     assert sorted(a["votes"] for a in answers) == [0, 1]
     assert api.call("GET", f"/sessions/{room.code}/themes").json()["themes"][0]["votes"] == 0
+
+
+def test_a_json_backup_restores_the_themes_their_insights_and_votes(voted, tmp_path):
+    from tests.support import make_app
+    from workshop import domain, harvest
+
+    room, ids, _theme = voted
+    backup = export(room, "json", include_hidden="1")
+    path = tmp_path / "backup.json"
+    path.write_bytes(backup)
+    (tmp_path / "fresh").mkdir()
+    fresh = make_app(tmp_path / "fresh")
+    with fresh.app_context():
+        result = fresh.test_cli_runner().invoke(args=["import-json", str(path)])
+        assert result.exit_code == 0, result.output
+        restored = domain.get_session(room.code)
+        (summary,) = domain.themes_of(restored)
+        assert (summary.name, summary.votes) == ("Kosten van het warmtenet", 1)
+        assert sorted(i.text for i in summary.insights) == sorted(TEXTS[:2])
+        again = json.loads(
+            harvest.export([restored], "json", {"include_hidden": "1"}).stream.read()
+        )
+    (before,) = json.loads(backup)["sessions"][0]["themes"]
+    (after,) = again["sessions"][0]["themes"]
+    ignored = ("id", "voters", "insight_ids")  # ids are each instance's own
+    assert {k: v for k, v in after.items() if k not in ignored} == {
+        k: v for k, v in before.items() if k not in ignored
+    }
+    assert len(after["voters"]) == 1 and len(after["insight_ids"]) == 2
+
+
+def test_a_backup_with_a_broken_theme_is_refused_whole(voted, tmp_path):
+    from tests.support import make_app
+
+    room, _ids, _theme = voted
+    document = json.loads(export(room, "json"))
+    document["sessions"][0]["themes"][0]["voters"] = [424242]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(document))
+    (tmp_path / "fresh").mkdir()
+    fresh = make_app(tmp_path / "fresh")
+    with fresh.app_context():
+        result = fresh.test_cli_runner().invoke(args=["import-json", str(path)])
+        assert result.exit_code != 0
+        assert "theme 1: 'voters' must list participants of the file" in result.output
+        from workshop import domain
+
+        assert domain.all_sessions() == []
