@@ -561,3 +561,57 @@ def test_a_backup_with_a_broken_theme_is_refused_whole(voted, tmp_path):
         from workshop import domain
 
         assert domain.all_sessions() == []
+
+
+# --- hostile input: generated bodies never meet a 500 or an internal error ack -------------------
+
+
+def test_theme_bodies_and_votes_survive_generated_hostile_input(app, client, themed):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from workshop import ratelimit
+
+    room, ids, voter = themed
+    theme = create(room)
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers(min_value=-(2**70), max_value=2**70)
+        | st.floats(allow_nan=True, allow_infinity=True)
+        | st.text(max_size=130)
+        | st.sampled_from(["\ud800", "²", "12", str(theme["id"]), "", " "])
+        | st.just(theme["id"])
+    )
+    values = scalars | st.lists(scalars, max_size=4) | st.dictionaries(st.text(max_size=5), scalars)
+    piet = phone(app, client, room, voter)
+    calls = []
+
+    @settings(
+        max_examples=80, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(
+        field=st.sampled_from(["name", "insight_ids", "order", "theme_id"]),
+        value=values,
+        target=st.sampled_from(["create", "rename", "assign", "vote"]),
+    )
+    def run(field, value, target):
+        calls.append(target)
+        ratelimit.reset_all()
+        body = {field: value}
+        if target == "vote":
+            answer = piet.emit("theme:vote", body, callback=True)
+            assert answer["ok"] is True or answer["error"]["code"] != "internal_error", answer
+            return
+        method, path = {
+            "create": ("POST", themes_url(room)),
+            "rename": ("PATCH", themes_url(room, f"/{theme['id']}")),
+            "assign": ("PATCH", f"/sessions/{room.code}/insights/{ids[0]}"),
+        }[target]
+        reply = room.api.call(method, path, room.key, json=body)
+        assert reply.status_code < 500, (target, body, reply.text)
+        if reply.status_code >= 400:
+            assert reply.json()["error"]["code"]
+
+    run()
+    assert len(calls) >= 40 and set(calls) == {"create", "rename", "assign", "vote"}
