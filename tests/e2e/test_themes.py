@@ -109,3 +109,47 @@ def assert_readable(wall):
         text = card.locator(".insight-text")
         size = float(text.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px"))
         assert size >= 20 * scale
+
+
+def test_seven_themes_with_many_insights_fit_the_projector(api, page_for):
+    """Two rows of columns; each column pages what does not fit, never a card off the screen."""
+    created = api.create_session()
+    code, key = created["code"], created["facilitator_key"]
+    tables = [t["id"] for t in created["tables"]]
+    authors = [api.join(code, t, name=f"Deelnemer {n}")["token"] for n, t in enumerate(tables * 3)]
+    texts = WARMTENET + ZONNEPANELEN + OTHERS
+    ids = []
+    for n in range(24):
+        text = f"{texts[n % len(texts)]} ({n + 1})"
+        ids.append(api.post(code, authors[n % 9], tables[n % 3], text).json()["id"])
+    names = [
+        "Kosten van het warmtenet",
+        "Samen inkopen",
+        "Vertrouwen in de gemeente",
+        "Netcongestie en de netbeheerder als partner",
+        "Huurders en corporaties",
+        "Taal en communicatie",
+        "Snelle kleine stappen",
+    ]
+    for n, name in enumerate(names):
+        members = ids[0:6] if n == 0 else ids[n * 3 + 3 : n * 3 + 6]  # the first holds six
+        api.call(
+            "POST",
+            f"/sessions/{code}/themes",
+            key,
+            201,
+            json={"name": name, "insight_ids": members},
+        )
+    api.call("PATCH", f"/sessions/{code}", key, 200, json={"settings": {"wall_view": "themes"}})
+    wall = page_for(created["wall_url"], WALL)
+    wall.wait_for_selector('.wall[data-rendered="themes"]')
+    assert wall.locator(".theme-column").count() == 7
+    first = wall.locator(".theme-column").first
+    assert "6 inzichten" in first.locator(".column-count").inner_text()
+    wall.wait_for_timeout(800)
+    screenshot(wall, "themes-wall-seven-1920")
+    assert_readable(wall)
+    wall.set_viewport_size({"width": 1280, "height": 720})
+    wall.wait_for_timeout(800)
+    screenshot(wall, "themes-wall-seven-1280")
+    assert_readable(wall)
