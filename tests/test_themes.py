@@ -615,3 +615,11 @@ def test_theme_bodies_and_votes_survive_generated_hostile_input(app, client, the
 
     run()
     assert len(calls) >= 40 and set(calls) == {"create", "rename", "assign", "vote"}
+
+
+def test_suggestions_are_rate_limited_per_session(themed):
+    room, _ids, _ = themed
+    answers = [room.api.call("GET", themes_url(room, "/suggestions"), room.key) for _ in range(7)]
+    assert [a.status_code for a in answers[:5]] == [200] * 5
+    assert answers[5].status_code == 429 and int(answers[5].headers["Retry-After"]) >= 1
+    assert answers[5].json()["error"]["code"] == "rate_limited"

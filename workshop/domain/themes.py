@@ -232,6 +232,9 @@ def suggestion_candidates(session: Session) -> list[Insight]:
 
 def suggest_themes(session: Session) -> list[suggestions.Group]:
     """Groups of visible insights, in no theme yet, that say the same in other words."""
+    ratelimit.theme_suggestions.check(
+        session.id, "Suggestions take a moment to compute; ask again in a few seconds."
+    )
     candidates = suggestion_candidates(session)[-MAX_SUGGESTED:]
     items = [(insight.id, insight.text) for insight in candidates]
     return off_the_loop(suggestions.suggest, items, session.language)
