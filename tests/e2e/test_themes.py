@@ -53,6 +53,8 @@ def test_console_makes_a_theme_from_a_suggestion_and_the_wall_and_phones_follow(
     card = console.locator(f'#feed .insight[data-id="{posted[OTHERS[0]]}"]')
     card.locator("[data-theme-select]").select_option(label=row.locator("input").input_value())
     console.locator("#theme-rows .theme-row", has_text="4 inzichten").wait_for()
+    console.locator("#themes-panel").scroll_into_view_if_needed()
+    screenshot(console, "themes-console-theme")
 
     # The wall switches to the themes view: one column, four cards, the votes on top.
     console.select_option("#wall-view", "themes")

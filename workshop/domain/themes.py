@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 
 from .. import ratelimit
-from ..errors import N_, BadRequest, Conflict, NotFound
+from ..errors import N_, BadRequest, Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import Insight, InsightStatus, Participant, Session, Theme, ThemeVote
 from . import changes, suggestions
@@ -138,7 +138,7 @@ def update_theme(session: Session, theme_id, data: dict) -> Theme:
             select(Theme).filter_by(session_id=session.id).order_by(Theme.position, Theme.id)
         ).all()
         if not isinstance(order, int) or isinstance(order, bool) or not 0 <= order < len(themes):
-            raise BadRequest(
+            raise Invalid(
                 f"Field 'order' must be a whole number from 0 to {len(themes) - 1}.",
                 field="order",
             )
