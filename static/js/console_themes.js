@@ -47,6 +47,7 @@ export function mountConsoleThemes({ call, act, strings, initial }) {
   function decorate(card, payload) {
     const select = card.querySelector("[data-theme-select]");
     if (!select) return;
+    card.draggable = true; // or drag it onto a theme
     card.dataset.themeId = payload.theme_id || "";
     fillSelect(select, payload.theme_id);
   }
@@ -99,6 +100,31 @@ export function mountConsoleThemes({ call, act, strings, initial }) {
     event.preventDefault();
     const form = event.target;
     act(call("POST", "/themes", { name: form.name.value }).then(() => form.reset()));
+  });
+
+  // Drag an insight card onto a theme to put it there.
+  document.addEventListener("dragstart", (event) => {
+    const card = event.target.closest?.(".insight[data-id]");
+    if (!card) return;
+    if (card.querySelector(".edit-form")) return event.preventDefault(); // selecting text to fix a typo
+    event.dataTransfer.setData("text/x-insight-id", card.dataset.id);
+    event.dataTransfer.effectAllowed = "move";
+  });
+  rows.addEventListener("dragover", (event) => {
+    const target = event.target.closest(".theme-row");
+    if (!target || !event.dataTransfer.types.includes("text/x-insight-id")) return;
+    event.preventDefault();
+    rows.querySelectorAll(".is-drop-target").forEach((r) => r !== target && r.classList.remove("is-drop-target"));
+    target.classList.add("is-drop-target");
+  });
+  rows.addEventListener("dragleave", (event) => event.target.closest(".theme-row")?.classList.remove("is-drop-target"));
+  rows.addEventListener("drop", (event) => {
+    const target = event.target.closest(".theme-row");
+    const id = event.dataTransfer.getData("text/x-insight-id");
+    if (!target || !id) return;
+    event.preventDefault();
+    target.classList.remove("is-drop-target");
+    act(call("PATCH", `/insights/${id}`, { theme_id: Number(target.dataset.themeId) }));
   });
 
   // Each insight's menu: put it in a theme, or take it out.

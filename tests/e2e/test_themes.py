@@ -55,13 +55,18 @@ def test_console_makes_a_theme_from_a_suggestion_and_the_wall_and_phones_follow(
     console.locator("#theme-rows .theme-row", has_text="4 inzichten").wait_for()
     console.locator("#themes-panel").scroll_into_view_if_needed()
     screenshot(console, "themes-console-theme")
+    # ... and a fifth by dragging its card onto the theme.
+    dragged = console.locator(f'#feed .insight[data-id="{posted[OTHERS[1]]}"]')
+    dragged.drag_to(row)
+    console.locator("#theme-rows .theme-row", has_text="5 inzichten").wait_for()
+    assert dragged.locator("[data-theme-select]").input_value() != ""
 
     # The wall switches to the themes view: one column, four cards, the votes on top.
     console.select_option("#wall-view", "themes")
     wall.wait_for_selector('.wall[data-rendered="themes"]')
     column = wall.locator(".theme-column")
-    column.locator(".insight").nth(3).wait_for()
-    assert column.count() == 1 and column.locator(".insight").count() == 4
+    column.locator(".insight").nth(4).wait_for()
+    assert column.count() == 1 and column.locator(".insight").count() == 5
     assert wall.locator(".wall-columns").is_hidden()
     assert "0 stemmen" in column.locator(".theme-votes").inner_text()
 
