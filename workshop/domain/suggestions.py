@@ -8,14 +8,20 @@ The cosine similarities of the two, weighted, are grouped by average-linkage clu
 at SIMILARITY: every pair in a group is, on average, at least that alike, so one shared word does
 not chain unrelated insights together as connected components would.
 
-scikit-learn (with SciPy and NumPy) is imported on the first request for suggestions, never at
-start-up: it costs a server process tens of megabytes that most sessions never need.
+The server computes them in a child process (`suggest_apart`): scikit-learn with SciPy and NumPy
+take about 95 MB, which the server process would keep for good after its first suggestions, and
+the clustering would hold its event loop meanwhile. The child imports this file alone (standard
+library at the top, the rest inside the functions) and ends when it has answered.
 Quality and speed on the labelled set of tests/data: docs/BENCHMARKS.md (bench/theme_suggestions.py).
 """
 
+import json
 import re
+import subprocess
+import sys
+import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 
 SIMILARITY = (
@@ -24,6 +30,9 @@ SIMILARITY = (
 WORD_WEIGHT = 0.4  # share of the stems in the similarity; the rest is the character n-grams
 MAX_GROUP = 12  # a bigger group is rarely one thought; it is cut back to its most central members
 LABEL_WORDS = 3
+CHILD_TIMEOUT = 60  # seconds; 1,000 insights take about 1.2 s, start-up included
+# At most two children at once per server process: each holds about 100 MB while it runs.
+children = threading.BoundedSemaphore(2)
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 
 
@@ -127,3 +136,29 @@ def suggest(items: list[tuple[int, str]], language: str = "nl") -> list[Group]:
         Group([items[i][0] for i in group], label([texts[i] for i in group], language))
         for group in found
     ]
+
+
+def suggest_apart(items: list[tuple[int, str]], language: str = "nl") -> list[Group]:
+    """`suggest` in a child process, so the server process never loads scikit-learn.
+
+    Under gevent, `subprocess` is cooperative: the server keeps serving while the child works.
+    `-P` keeps this file's folder off the child's import path (its modules would shadow others).
+    """
+    if len(items) < 2:
+        return []
+    with children:
+        done = subprocess.run(
+            [sys.executable, "-P", "-E", __file__],
+            input=json.dumps({"items": items, "language": language}),
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT,
+            check=True,
+        )
+    return [Group(**group) for group in json.loads(done.stdout)["groups"]]
+
+
+if __name__ == "__main__":  # the child of suggest_apart: JSON in on stdin, JSON out on stdout
+    request = json.load(sys.stdin)
+    found = suggest([tuple(item) for item in request["items"]], request["language"])
+    json.dump({"groups": [asdict(group) for group in found]}, sys.stdout)
