@@ -644,3 +644,33 @@ def test_suggestions_are_rate_limited_per_session(make_session):
     assert [a.status_code for a in answers[:5]] == [200] * 5
     assert answers[5].status_code == 429 and int(answers[5].headers["Retry-After"]) >= 1
     assert answers[5].json()["error"]["code"] == "rate_limited"
+
+
+def test_revealing_silent_writing_shows_the_themed_insights_in_their_theme(
+    app, client, make_session, join, post
+):
+    room = make_session()
+    room.api.call(
+        "PATCH", f"/sessions/{room.code}", room.key, 200, json={"settings": {"silent": True}}
+    )
+    token = join(room, name="Anna")["token"]
+    first = post(room, token, TEXTS[0]).json()["id"]
+    theme = create(room, insight_ids=[first])  # the facilitator sees it; walls do not yet
+    wall = socketio.test_client(
+        app, auth={"session": room.code, "role": "wall"}, flask_test_client=client
+    )
+    first_state = [m["args"][0] for m in wall.get_received() if m["name"] == "theme:update"]
+    assert first_state[-1]["themes"][0]["insight_ids"] == []
+    room.api.call(
+        "PATCH", f"/sessions/{room.code}", room.key, 200, json={"settings": {"silent": False}}
+    )
+    updates = [m["args"][0] for m in wall.get_received() if m["name"] == "theme:update"]
+    assert updates[-1]["themes"] == [
+        {
+            "id": theme["id"],
+            "name": "Kosten van het warmtenet",
+            "order": 0,
+            "votes": 0,
+            "insight_ids": [first],
+        }
+    ]

@@ -128,4 +128,7 @@ def reveal_withheld(session: Session) -> None:
     for insight in withheld:
         insight.withheld = False
         insight.seq = next_seq(session)
-    changes.commit(*(changes.InsightChanged(session, i, was_public=False) for i in withheld))
+    made = [changes.InsightChanged(session, i, was_public=False) for i in withheld]
+    if any(insight.theme_id for insight in withheld):
+        made.append(changes.ThemesChanged(session))  # their themes show them now
+    changes.commit(*made)
