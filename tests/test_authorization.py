@@ -310,6 +310,13 @@ ROUTES = [
         form=lambda w: {"client_id": str(uuid.uuid4()), "text": "Zonder JavaScript"},
     ),
     Route("participant.vote", "POST", "/j/{code}/vote/{insight}", participant_only(302), form={}),
+    Route(
+        "participant.vote_theme",
+        "POST",
+        lambda w: f"/j/{w.code}/themes/{w.new_theme()}/vote",
+        participant_only(302),
+        form={},
+    ),
     Route("wall.show", "GET", "/w/{code}", public()),
     Route("wall.session_qr", "GET", "/qr/{code}.svg", public()),
     Route("wall.table_qr", "GET", "/qr/{code}/{table}.png", public()),

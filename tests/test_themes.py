@@ -674,3 +674,20 @@ def test_revealing_silent_writing_shows_the_themed_insights_in_their_theme(
             "insight_ids": [first],
         }
     ]
+
+
+def test_a_phone_without_javascript_votes_on_a_theme_with_the_plain_form(client, themed):
+    room, _ids, voter = themed
+    theme = create(room, "Vertrouwen")
+    client.set_cookie(f"p_{room.code}", voter)
+    page = client.get(f"/j/{room.code}").get_data(as_text=True)
+    action = f"/j/{room.code}/themes/{theme['id']}/vote"
+    assert f'action="{action}"' in page and "Vertrouwen" in page
+    answer = client.post(action, data={})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("#themes")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "✓ Gestemd · <span data-theme-votes>1</span>" in page
+    other = client.post(f"/j/{room.code}/themes/999999/vote", data={})
+    assert other.status_code == 404 and "Dit thema bestaat niet in deze sessie." in other.get_data(
+        as_text=True
+    )

@@ -23,8 +23,14 @@ export function mountPhoneThemes(socket, data) {
       className: "theme-insights muted small",
       textContent: `${theme.insight_ids.length} ${insightsWord(theme.insight_ids.length)}`,
     });
+    // A plain form as well, as the page renders it: without a live socket the vote is posted.
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = `/j/${data.code}/themes/${theme.id}/vote`;
+    form.className = "vote-form";
+    const csrf = document.querySelector('input[name="csrf_token"]');
+    if (csrf) form.append(Object.assign(document.createElement("input"), { type: "hidden", name: "csrf_token", value: csrf.value }));
     const button = document.createElement("button");
-    button.type = "button";
     button.dataset.themeVote = theme.id;
     const on = voted.has(theme.id);
     button.className = on ? "vote-button is-voted" : "vote-button";
@@ -33,7 +39,8 @@ export function mountPhoneThemes(socket, data) {
     const votes = Object.assign(document.createElement("span"), { textContent: String(theme.votes) });
     votes.dataset.themeVotes = "";
     button.append(on ? `✓ ${data.strings.voted} · ` : `🗳 ${data.strings.vote} · `, votes);
-    li.append(name, count, button);
+    form.append(button);
+    li.append(name, count, form);
     return li;
   }
 
@@ -50,7 +57,9 @@ export function mountPhoneThemes(socket, data) {
   list.addEventListener("click", (event) => {
     const button = event.target.closest("[data-theme-vote]");
     if (!button) return;
+    event.preventDefault();
     const themeId = Number(button.dataset.themeVote);
+    if (!socket.connected) return button.closest("form")?.submit();
     errorBox.hidden = true;
     button.disabled = true;
     socket.timeout(ACK_TIMEOUT_MS).emit(EVENTS.THEME_VOTE, { theme_id: themeId }, (err, answer) => {

@@ -130,6 +130,21 @@ def post(code):
     return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
 
 
+@participant.post("/j/<code>/themes/<int:theme_id>/vote")
+def vote_theme(code, theme_id):
+    """A vote for a theme from the plain form (phone.js votes over Socket.IO instead)."""
+    session = domain.get_session(code)
+    g.session_language = session.language
+    me = current_participant(session)
+    try:
+        domain.vote_theme(session, me, theme_id)
+    except DomainError as error:
+        return render_phone(session, me, error=_(error.message), status=error.status)
+    return redirect(
+        url_for("participant.phone", code=session.code, table_id=me.table_id, _anchor="themes")
+    )
+
+
 @participant.post("/j/<code>/vote/<int:insight_id>")
 def vote(code, insight_id):
     session = domain.get_session(code)
