@@ -76,6 +76,11 @@ class World:
         assert response.status_code == 201, response.get_data(as_text=True)
         return response.get_json()["photo"]["url"]
 
+    def new_theme(self) -> int:
+        return self.api(
+            "POST", f"/sessions/{self.code}/themes", self.key, 201, json={"name": "Vertrouwen"}
+        )["id"]
+
     def new_insight(self, token=None, text="Eerst luisteren") -> int:
         body = {"client_id": str(uuid.uuid4()), "table_id": self.table_id, "text": text}
         return self.api(
@@ -315,6 +320,22 @@ ROUTES = [
     ),
     Route("api.spotlight", "PUT", S + "/spotlight", facilitator_only(), {"insight_id": None}),
     Route("api.session_stats", "GET", S + "/stats", public()),
+    Route("api.list_themes", "GET", S + "/themes", public()),
+    Route("api.create_theme", "POST", S + "/themes", facilitator_only(201), {"name": "Kosten"}),
+    Route(
+        "api.update_theme",
+        "PATCH",
+        lambda w: f"/api/v1/sessions/{w.code}/themes/{w.new_theme()}",
+        facilitator_only(),
+        {"name": "Vertrouwen komt te voet"},
+    ),
+    Route(
+        "api.delete_theme",
+        "DELETE",
+        lambda w: f"/api/v1/sessions/{w.code}/themes/{w.new_theme()}",
+        facilitator_only(204),
+    ),
+    Route("api.theme_suggestions", "GET", S + "/themes/suggestions", facilitator_only()),
     Route("api.get_tag_sets", "GET", S + "/tag-sets", public()),
     Route("api.put_tag_sets", "PUT", S + "/tag-sets", facilitator_only(), TAG_SET),
     Route("api.reset_tag_sets", "DELETE", S + "/tag-sets", facilitator_only()),
@@ -414,6 +435,13 @@ ROUTES = [
     ),
     Route(
         "participant.withdraw_all", "POST", "/j/{code}/withdraw-all", participant_only(302), form={}
+    ),
+    Route(
+        "participant.vote_theme",
+        "POST",
+        lambda w: f"/j/{w.code}/themes/{w.new_theme()}/vote",
+        participant_only(302),
+        form={},
     ),
     Route("wall.show", "GET", "/w/{code}", public()),
     Route("wall.session_qr", "GET", "/qr/{code}.svg", public()),
@@ -711,6 +739,7 @@ SOCKET_EVENTS = {
         "organiser": False,
     },
     "resync": {"wall": True, "participant": True, "facilitator": True, "organiser": True},
+    "theme:vote": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
 }
 CONNECTED = {
     "wall": lambda w: {"session": w.code, "role": "wall"},
@@ -729,6 +758,8 @@ def event_data(event: str, w: World) -> dict:
         return {"insight_id": w.new_insight(w.participant), "text": "Anders gezegd"}
     if event == "insight:withdraw":
         return {"insight_id": w.new_insight(w.participant)}
+    if event == "theme:vote":
+        return {"theme_id": w.new_theme()}
     return {"since": 0}
 
 

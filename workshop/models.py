@@ -1,4 +1,5 @@
-"""The domain's tables: Event, Session, Table, Participant, Insight, Vote, TableSummary, Story."""
+"""The domain's tables: Event, Session, Table, Participant, Insight, Vote, TableSummary, Story,
+Theme, ThemeVote."""
 
 import secrets
 from datetime import UTC, datetime
@@ -177,6 +178,10 @@ class Insight(db.Model):
     pinned: Mapped[bool] = mapped_column(default=False)
     votes: Mapped[int] = mapped_column(default=0)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("insight.id"))
+    # The facilitator's theme across tables (domain/themes.py); an insight is in one at most.
+    theme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("theme.id", ondelete="SET NULL"), index=True
+    )
     round: Mapped[int] = mapped_column(default=0)
     seq: Mapped[int] = mapped_column(default=0)
     # The photo's random file name stem in MEDIA_DIR (workshop/media.py), or None: no photo.
@@ -259,3 +264,28 @@ class Story(db.Model):
     )
     text: Mapped[str] = mapped_column(db.Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Theme(db.Model):
+    """A named theme the facilitator gathers insights into, from any table of the session."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("session.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(db.String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    votes: Mapped[int] = mapped_column(default=0)  # the ThemeVote rows, counted at each vote
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ThemeVote(db.Model):
+    """One participant's vote for one theme (one per participant per theme, toggled)."""
+
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

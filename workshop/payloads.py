@@ -47,6 +47,7 @@ def insight_payload(session: Session, insight: Insight, *, facilitator: bool = F
         "status": insight.status,
         "pinned": insight.pinned,
         "round": insight.round,
+        "theme_id": insight.theme_id,
         "created_at": iso(insight.created_at),
         "author": (
             {"name": participant.name, "organisation_type": participant.organisation_type}
@@ -113,6 +114,21 @@ def payload_for(session: Session, insight: Insight, viewer: Viewer) -> dict:
     if insight.public:
         return insight_payload(session, insight)
     return hidden_stub(insight)
+
+
+def theme_payload(summary) -> dict:
+    """A theme (domain.themes.ThemeSummary) as the API and `theme:update` show it."""
+    return {
+        "id": summary.id,
+        "name": summary.name,
+        "order": summary.theme.position,
+        "votes": summary.votes,
+        "insight_ids": [insight.id for insight in summary.insights],
+    }
+
+
+def themes_payload(summaries) -> dict:
+    return {"themes": [theme_payload(summary) for summary in summaries]}
 
 
 def table_payload(table) -> dict:

@@ -346,7 +346,10 @@ key_guessing = CodeGuessing(
     code="too_many_wrong_keys",
 )
 
+# Theme suggestions cost up to a few seconds of CPU each: per session, 5 at once, then one in 5 s.
+theme_suggestions = TokenBuckets(burst=5, per_second=0.2)
 ALL = (
+    theme_suggestions,
     participant_actions,
     participant_actions_everywhere,
     actions_per_address,

@@ -113,7 +113,7 @@ SETTINGS = (
         "string",
         "tables",
         {"nl": "De wall toont", "en": "The wall shows"},
-        choices=("tables", "perspectives", "compass", "stats", "summaries", "mix"),
+        choices=("tables", "perspectives", "compass", "stats", "summaries", "mix", "themes"),
         error="Unknown wall view.",
         choice_labels={
             "tables": {"nl": "Kolommen per tafel", "en": "Columns per table"},
@@ -125,6 +125,7 @@ SETTINGS = (
                 "en": "Table summaries (closing)",
             },
             "mix": {"nl": "Tafelmix", "en": "Table mix"},
+            "themes": {"nl": "Thema's over de tafels heen", "en": "Themes across tables"},
         },
     ),
     Setting(

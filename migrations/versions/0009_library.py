@@ -14,7 +14,7 @@ what the library's facet counts read of an insight (its session, status, consent
 and phase), so counting 100,000 insights reads the index, not the rows with their text.
 
 Revision ID: 0009_library
-Revises: 0007_publication
+Revises: 0008_themes
 """
 
 import re
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_library"
-down_revision = "0007_publication"
+down_revision = "0008_themes"
 branch_labels = None
 depends_on = None
 

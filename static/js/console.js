@@ -1,7 +1,8 @@
 // The facilitator console: every action is a call to the HTTP API with the facilitator key;
 // the results come back live over Socket.IO, so several facilitators see each other's actions.
 import { fillCard, newCard } from "./cards.js";
-import { connectLive, pageData, showConnection, startTimer } from "./live.js";
+import { mountConsoleThemes } from "./console_themes.js";
+import { EVENTS, connectLive, pageData, showConnection, startTimer } from "./live.js";
 
 const data = pageData();
 const strings = data.strings;
@@ -106,6 +107,7 @@ function showInsight(payload) {
     card.classList.add("is-new");
   }
   decorate(card, payload);
+  themes.decorate(card, payload);
   placeCard(card, payload);
   refreshCounts();
   applyFilters();
@@ -473,9 +475,11 @@ function connect() {
       revoked: () => revoked(connection),
     },
   });
+  connection.socket.on(EVENTS.THEME_UPDATE, (update) => themes.apply(update.themes || []));
   return connection;
 }
 
+const themes = mountConsoleThemes({ call, act, strings, initial: data.themes });
 let live = connect();
 data.insights.forEach(showInsight); // the first paint, with the console's own notes and order
 showSpotlight(null);

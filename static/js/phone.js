@@ -3,6 +3,7 @@
 // (socket ack, or HTTP when the socket is down), and is retried with backoff.
 import { fillCard, newCard, setDelivery } from "./cards.js";
 import { EVENTS, connectLive, pageData, showConnection } from "./live.js";
+import { mountPhoneThemes } from "./phone_themes.js";
 import { followRound } from "./rotation.js";
 
 const data = pageData();
@@ -552,3 +553,6 @@ followRound(live.socket, data.state, {
   box: document.getElementById("round-box"),
   strings: data.strings,
 });
+
+// Themes across tables, and a vote on each (static/js/phone_themes.js).
+if (data.joined) mountPhoneThemes(live.socket, data);

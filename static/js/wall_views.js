@@ -21,7 +21,8 @@ export function mountWallViews(live, data) {
   let renderTimer = null;
   let statsTimer = null;
   let lastFetch = 0;
-  const pager = pageFeeds(strings, ".wall-column [data-feed], .perspective-column [data-feed]");
+  const pager = pageFeeds(strings, ".wall-column [data-feed], .perspective-column [data-feed], .theme-column [data-feed]");
+  let themes = own.themes || [];
   const plural = new Intl.PluralRules(document.documentElement.lang);
   const insightsWord = (n) => (plural.select(n) === "one" ? strings.insight_one : strings.insight_other);
 
@@ -73,6 +74,50 @@ export function mountWallViews(live, data) {
       });
       column.querySelector("[data-feed]").replaceChildren(...cards);
     }
+  }
+
+  // --- themes across tables: a column per theme, its votes on top, its insights below ------------
+  function renderThemes() {
+    const insights = visible();
+    const grid = document.querySelector("[data-theme-columns]");
+    const count = themes.length;
+    const columns = count <= 4 ? Math.max(count, 1) : count <= 6 ? 3 : 4;
+    grid.className = `theme-columns cols-${columns}${count > columns ? " two-rows" : ""}`;
+    document.querySelector("[data-themes-empty]").hidden = count > 0;
+    const voteWord = (n) => (plural.select(n) === "one" ? strings.vote_one : strings.vote_other);
+    const sections = themes.map((theme) => {
+      const mine = insights
+        .filter((i) => i.theme_id === theme.id)
+        .sort((a, b) => (b.votes || 0) - (a.votes || 0) || b.id - a.id);
+      const section = element("section", "theme-column");
+      section.dataset.themeId = theme.id;
+      const head = element("header", "theme-head");
+      const votes = element("p", "theme-votes");
+      votes.append(element("strong", "", String(theme.votes)), ` ${voteWord(theme.votes)}`);
+      const counted = element("p", "column-count");
+      const n = element("span", "", `${mine.length} ${insightsWord(mine.length)}`);
+      const position = element("span", "column-position");
+      position.dataset.position = "";
+      position.hidden = true;
+      counted.append(n, position);
+      head.append(element("h2", "", theme.name), votes, counted);
+      const feed = element("div", "column-feed");
+      feed.dataset.feed = "";
+      feed.replaceChildren(
+        ...mine.slice(0, MAX_CARDS).map((payload) => {
+          const card = newCard(payload, context);
+          const table = tableOf(payload.table_id);
+          if (table) card.classList.add(`colour-${table.colour}`);
+          const label = element("span", "card-table", table ? table.name : "");
+          card.querySelector(".insight-meta").append(label);
+          return card;
+        }),
+      );
+      section.append(head, feed);
+      if (!mine.length) section.append(element("p", "column-empty", strings.theme_empty));
+      return section;
+    });
+    grid.replaceChildren(...sections);
   }
 
   // --- perspective compass -----------------------------------------------------------------------
@@ -343,7 +388,8 @@ export function mountWallViews(live, data) {
     sortTableColumns();
     if (current === "perspectives") renderPerspectives();
     if (current === "compass") renderCompass();
-    if (current === "tables" || current === "perspectives") pager.relayout();
+    if (current === "themes") renderThemes();
+    if (current === "tables" || current === "perspectives" || current === "themes") pager.relayout();
     if (STATS_VIEWS.has(current)) {
       // At most one /stats request per 1.5 s however fast insights arrive.
       const wait = Math.max(0, 1500 - (Date.now() - lastFetch));
@@ -369,6 +415,10 @@ export function mountWallViews(live, data) {
     wall.dataset.view = view(); // wall.js does this too; here so the order of listeners never matters
     if (switched) delete wall.dataset.rendered;
     schedule(0);
+  });
+  live.socket.on(EVENTS.THEME_UPDATE, (update) => {
+    themes = update.themes || [];
+    if (view() === "themes") schedule(0);
   });
   setInterval(() => {
     if (STATS_VIEWS.has(view()) && document.visibilityState === "visible") fetchStats();

@@ -8,7 +8,7 @@ from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
 def still(page):
     """Scroll the console's columns back to the top and let arrival animations finish."""
     page.evaluate(
-        "document.querySelectorAll('.console-side, .feed-panel, .tables-panel')"
+        "document.querySelectorAll('.console-side, .feed-panel, .tables-panel, .console-end')"
         ".forEach((column) => column.scrollTo(0, 0))"
     )
     page.wait_for_timeout(700)

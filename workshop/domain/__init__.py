@@ -63,11 +63,35 @@ from .stories import (
     write_story,
 )
 from .tables import MAX_TABLES, add_table, delete_table, get_table, update_table, write_summary
+from .themes import (
+    MAX_THEME_NAME,
+    MAX_THEMES,
+    create_theme,
+    delete_theme,
+    get_theme,
+    suggest_themes,
+    suggestion_candidates,
+    themes_of,
+    update_theme,
+    vote_theme,
+    voted_theme_ids,
+)
 
 __all__ = [
     "MAX_ROUND_MINUTES",
     "MAX_STORY_LENGTH",
     "MAX_TABLES",
+    "MAX_THEMES",
+    "MAX_THEME_NAME",
+    "create_theme",
+    "delete_theme",
+    "get_theme",
+    "suggest_themes",
+    "suggestion_candidates",
+    "themes_of",
+    "update_theme",
+    "vote_theme",
+    "voted_theme_ids",
     "ROW_ID_LIMIT",
     "TRANSITIONS",
     "add_table",

@@ -46,6 +46,10 @@ class RoundChanged(OfSession):
     """A round started, or its timer changed or stopped."""
 
 
+class ThemesChanged(OfSession):
+    """A theme was made, renamed, moved, removed or voted on, or its insights changed."""
+
+
 class FacilitatorKeyRotated(OfSession):
     """The old key and every console and host link made with it stop working."""
 
@@ -70,6 +74,7 @@ Change = (
     | SpotlightChanged
     | ParticipantMoved
     | FacilitatorKeyRotated
+    | ThemesChanged
 )
 subscribers: list[Callable[[Change], None]] = []
 

@@ -6,7 +6,18 @@ from sqlalchemy import text as text_sql
 from .. import media
 from ..errors import N_, NotFound
 from ..extensions import db
-from ..models import Event, Insight, Participant, Session, Story, Table, TableSummary, Vote
+from ..models import (
+    Event,
+    Insight,
+    Participant,
+    Session,
+    Story,
+    Table,
+    TableSummary,
+    Theme,
+    ThemeVote,
+    Vote,
+)
 from .fields import is_row_id, text_field
 
 
@@ -52,6 +63,7 @@ def delete_session(session: Session) -> dict:
     photos = db.session.scalars(
         select(Insight.photo).where(Insight.session_id == session.id, Insight.photo.is_not(None))
     ).all()
+    theme_ids = select(Theme.id).where(Theme.session_id == session.id).scalar_subquery()
     deleted = {}
     session.spotlight_insight_id = None
     db.session.flush()
@@ -61,7 +73,13 @@ def delete_session(session: Session) -> dict:
     for name, statement in (
         ("votes", delete(Vote).where(Vote.insight_id.in_(insight_ids))),
         ("votes_cast", delete(Vote).where(Vote.participant_id.in_(participant_ids))),
+        ("theme_votes", delete(ThemeVote).where(ThemeVote.theme_id.in_(theme_ids))),
+        (
+            "theme_votes_cast",
+            delete(ThemeVote).where(ThemeVote.participant_id.in_(participant_ids)),
+        ),
         ("insights", delete(Insight).where(Insight.session_id == session.id)),
+        ("themes", delete(Theme).where(Theme.session_id == session.id)),
         ("participants", delete(Participant).where(Participant.session_id == session.id)),
         ("summaries", delete(TableSummary).where(TableSummary.table_id.in_(table_ids))),
         ("stories", delete(Story).where(Story.table_id.in_(table_ids))),
@@ -77,4 +95,5 @@ def delete_session(session: Session) -> dict:
         media.delete(name)
     deleted["photos"] = len(photos)
     deleted["votes"] += deleted.pop("votes_cast")
+    deleted["theme_votes"] += deleted.pop("theme_votes_cast")
     return deleted

@@ -1,4 +1,5 @@
-"""The facilitator's hand on insights: approve, hide, pin, fix a typo, merge, spotlight, reveal."""
+"""The facilitator's hand on insights: approve, hide, pin, fix a typo, put in a theme, merge,
+spotlight, reveal."""
 
 from sqlalchemy import func, select
 
@@ -9,10 +10,13 @@ from . import changes
 from .fields import bool_field, id_field, text_field
 from .insights import get_insight
 from .sessions import next_seq
+from .themes import move_into, theme_field
 
 
 def moderate(session: Session, insight_id, data: dict) -> Insight:
-    """Facilitator changes: status (approve, hide, restore), pin, or a typo fix."""
+    """Facilitator changes: status (approve, hide, restore), pin, a typo fix, or its theme."""
+    if not isinstance(data, dict):
+        raise BadRequest("Send a JSON object with status, pinned, text or theme_id.")
     insight = not_withdrawn(get_insight(session, insight_id))
     was_public = insight.public
     if insight.merged_into_id and data.get("status") == InsightStatus.VISIBLE:
@@ -33,10 +37,17 @@ def moderate(session: Session, insight_id, data: dict) -> Insight:
         if text != insight.text:
             insight.original_text = insight.original_text or insight.text
             insight.text = text
-    if not (set(data) & {"status", "pinned", "text"}):
-        raise BadRequest("Nothing to change: send status, pinned or text.")
+    theme_moved = False
+    if "theme_id" in data:
+        theme_id = theme_field(session, data)
+        theme_moved = insight.theme_id != theme_id
+        move_into(session, insight, theme_id)
+    if not (set(data) & {"status", "pinned", "text", "theme_id"}):
+        raise BadRequest("Nothing to change: send status, pinned, text or theme_id.")
     insight.seq = next_seq(session)
     made = [changes.InsightChanged(session, insight, was_public=was_public)]
+    if theme_moved or (insight.theme_id and was_public != insight.public):
+        made.append(changes.ThemesChanged(session))  # a theme's (visible) insights changed
     if session.spotlight_insight_id == insight.id and not insight.public:
         session.spotlight_insight_id = None
         made.insert(0, changes.SpotlightChanged(session, None))
@@ -90,6 +101,9 @@ def merge_insights(session: Session, insight_id, data: dict) -> tuple[Insight, I
         select(func.count()).select_from(Vote).filter_by(insight_id=kept.id)
     )
     merged.votes = 0
+    themed = bool(merged.theme_id or kept.theme_id)
+    kept.theme_id = kept.theme_id or merged.theme_id  # the kept one carries the theme on
+    merged.theme_id = None
     merged.status = InsightStatus.HIDDEN
     merged.pinned = False
     merged.merged_into_id = kept.id
@@ -100,6 +114,8 @@ def merge_insights(session: Session, insight_id, data: dict) -> tuple[Insight, I
     if session.spotlight_insight_id == merged.id:
         session.spotlight_insight_id = None
         made.insert(0, changes.SpotlightChanged(session, None))
+    if themed:
+        made.append(changes.ThemesChanged(session))
     changes.commit(*made)
     return merged, kept
 
@@ -123,4 +139,7 @@ def reveal_withheld(session: Session) -> None:
     for insight in withheld:
         insight.withheld = False
         insight.seq = next_seq(session)
-    changes.commit(*(changes.InsightChanged(session, i, was_public=False) for i in withheld))
+    made = [changes.InsightChanged(session, i, was_public=False) for i in withheld]
+    if any(insight.theme_id for insight in withheld):
+        made.append(changes.ThemesChanged(session))  # their themes show them now
+    changes.commit(*made)

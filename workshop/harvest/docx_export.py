@@ -209,10 +209,25 @@ def render(report: Report) -> bytes:
                     for each in items:
                         bullet(document, each)
                         picture(document, each, table.name, words)
+        themes(document, report, session, level)
         coverage(document, report, session, level)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def themes(document, report: Report, session, level) -> None:
+    words = report.words
+    if not session.themes:
+        return
+    document.add_heading(words["themes"], level(1))
+    paragraph(document, words["themes_note"], italic=True)
+    for theme in session.themes:
+        document.add_heading(xml_safe(f"{theme.name} ({theme.votes})"), level(2))
+        if not theme.items:
+            paragraph(document, words["theme_empty"], italic=True)
+        for each in theme.items:
+            bullet(document, each)
 
 
 def coverage(document, report: Report, session, level) -> None:

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from .. import tags
 from ..domain import consent
+from ..domain.themes import themes_of
 from ..extensions import db
-from ..models import Participant, Vote
+from ..models import Participant, ThemeVote, Vote
 from ..payloads import iso, photo_payload, round_payload, session_fields
 from .rows import entries
 
@@ -68,7 +69,32 @@ def session_document(session, options, language: str) -> dict:
             insight_document(entry, voters[entry.insight.id], session, options, language)
             for entry in found
         ],
+        "themes": themes_document(session, set(insight_ids), options),
     }
+
+
+def themes_document(session, exported: set[int], options) -> list[dict]:
+    """The themes across tables, each with the ids of its exported insights, votes and voters."""
+    summaries = themes_of(session, public=not options.include_hidden)
+    voters = defaultdict(list)
+    if summaries:
+        for theme_id, participant_id in db.session.execute(
+            select(ThemeVote.theme_id, ThemeVote.participant_id)
+            .where(ThemeVote.theme_id.in_([s.id for s in summaries]))
+            .order_by(ThemeVote.theme_id, ThemeVote.participant_id)
+        ):
+            voters[theme_id].append(participant_id)
+    return [
+        {
+            "id": summary.id,
+            "name": summary.name,
+            "order": summary.theme.position,
+            "votes": summary.votes,
+            "voters": voters[summary.id],
+            "insight_ids": [i.id for i in summary.insights if i.id in exported],
+        }
+        for summary in summaries
+    ]
 
 
 def participant_level(participant, options) -> str:
@@ -120,6 +146,7 @@ def insight_document(entry, voters: list[int], session, options, language: str) 
         "quote_consent": entry.consent,
         "participant_id": insight.participant_id if linked else None,
         "merged_into": insight.merged_into_id,
+        "theme_id": insight.theme_id,
         "author": (
             {
                 **entry.speaker,

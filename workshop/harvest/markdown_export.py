@@ -96,8 +96,25 @@ def render(report: Report, images: dict | None = None) -> str:
                         shown = picture(each, table.name, report, images)
                         out += ["", "  " + shown[0]] if shown else []
                     out += [""]
+        out += themes(report, session, h)
         out += coverage(report, session, h)
     return "\n".join(out).rstrip() + "\n"
+
+
+def themes(report: Report, session, h) -> list[str]:
+    words = report.words
+    if not session.themes:
+        return []
+    out = [f"{h(2)}{words['themes']}", "", words["themes_note"], ""]
+    for theme in session.themes:
+        out += [f"{h(3)}{escape(theme.name)} ({theme.votes})", ""]
+        if not theme.items:
+            out += [f"*{words['theme_empty']}*", ""]
+            continue
+        for each in theme.items:
+            out += bullet(each)
+        out += [""]
+    return out
 
 
 def coverage(report: Report, session, h) -> list[str]:

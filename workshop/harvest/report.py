@@ -11,11 +11,12 @@ insights only, whatever `include_hidden` says, and with `anonymise` no personal 
 table hosts' neither).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from babel.dates import format_date
 
 from .. import tags
+from ..domain.themes import themes_of
 from .rows import Entry, entries
 
 TOP_QUOTES = 3
@@ -44,6 +45,14 @@ WORDS = {
         "intro": "Inzichten: {insights} · deelnemers die iets deelden: {participants} · tafels: {tables}",
         "report": "Verslag",
         "photo": "Foto van tafel {table}",
+        "themes": "Thema's over de tafels heen",
+        "themes_note": (
+            "De thema's die de gespreksleider over de tafels heen samenstelde, "
+            "met de stemmen van de deelnemers."
+        ),
+        "theme_votes": "{n} stemmen",
+        "theme_vote": "1 stem",
+        "theme_empty": "(nog geen inzichten in dit thema)",
     },
     "en": {
         "question": "Question",
@@ -69,6 +78,13 @@ WORDS = {
         "intro": "Insights: {insights} · participants who shared: {participants} · tables: {tables}",
         "report": "Report",
         "photo": "Photo from table {table}",
+        "themes": "Themes across tables",
+        "themes_note": (
+            "The themes the facilitator gathered across the tables, with the participants' votes."
+        ),
+        "theme_votes": "{n} votes",
+        "theme_vote": "1 vote",
+        "theme_empty": "(no insights in this theme yet)",
     },
 }
 
@@ -100,6 +116,13 @@ class TableReport:
 
 
 @dataclass
+class ThemeReport:
+    name: str
+    votes: str  # "3 stemmen"
+    items: list[Item]  # with their table's name in `also`
+
+
+@dataclass
 class SessionReport:
     title: str
     date: str
@@ -107,6 +130,7 @@ class SessionReport:
     intro: str
     perspectives: list[tuple[str, str, str]] = field(default_factory=list)  # the session's own
     tables: list[TableReport] = field(default_factory=list)
+    themes: list[ThemeReport] = field(default_factory=list)
 
 
 @dataclass
@@ -197,7 +221,24 @@ def session_report(session, options, language: str) -> SessionReport:
     for table in session.tables:
         mine = [e for e in found if e.table.id == table.id]
         report.tables.append(table_report(table, mine, language, tag_set, options.anonymise))
+    report.themes = theme_reports(session, found, language, tag_set)
     return report
+
+
+def theme_reports(session, found: list[Entry], language: str, tag_set) -> list[ThemeReport]:
+    """Each theme with its reported insights, most recognised first, and its votes."""
+    words = WORDS[language]
+    by_id = {entry.insight.id: entry for entry in found}
+    out = []
+    for summary in themes_of(session, public=True):
+        items = []
+        for insight in summary.insights:
+            entry = by_id.get(insight.id)
+            if entry is not None:
+                items.append(replace(item(entry, language, tag_set), also=entry.table.name))
+        votes = words["theme_vote"] if summary.votes == 1 else words["theme_votes"]
+        out.append(ThemeReport(summary.name, votes.format(n=summary.votes), items))
+    return out
 
 
 def build(sessions, options) -> Report:

@@ -26,6 +26,8 @@ from ..models import (
     Story,
     Table,
     TableSummary,
+    Theme,
+    ThemeVote,
     Vote,
 )
 from ..security import new_token, token_hash
@@ -297,4 +299,35 @@ def import_session(item, where: str, event: Event | None) -> tuple[Session, str]
     for insight, target in merges:
         insight.merged_into_id = insights[target].id if target in insights else None
     db.session.flush()
+    import_themes(item, where, session, insights, participants)
     return session, key
+
+
+def import_themes(item, where: str, session: Session, insights: dict, participants: dict) -> None:
+    """The themes across tables, their insights and their votes (files without them: none)."""
+    specs = item.get("themes") or []
+    need(isinstance(specs, list), f"{where}: 'themes' must be a list.")
+    for position, spec in enumerate(specs):
+        at = f"{where} theme {position + 1}"
+        need(isinstance(spec, dict), f"{at} is not an object.")
+        voters = spec.get("voters") or []
+        need(
+            isinstance(voters, list) and all(v in participants for v in voters),
+            f"{at}: 'voters' must list participants of the file.",
+        )
+        members = spec.get("insight_ids") or []
+        need(isinstance(members, list), f"{at}: 'insight_ids' must be a list.")
+        theme = Theme(
+            session_id=session.id,
+            name=text(spec, "name", at, limit=120),
+            position=number(spec, "order", at, optional=True) or position,
+            votes=len(set(voters)) if "voters" in spec else number(spec, "votes", at) or 0,
+        )
+        db.session.add(theme)
+        db.session.flush()
+        for voter in set(voters):
+            db.session.add(ThemeVote(theme_id=theme.id, participant_id=participants[voter].id))
+        for member in members:
+            if member in insights:  # an insight left out of the file stays out of the theme
+                insights[member].theme_id = theme.id
+    db.session.flush()

@@ -10,7 +10,7 @@ from .. import tags
 from ..domain import consent
 from ..errors import Invalid
 from ..extensions import db
-from ..models import Insight, InsightStatus, Table
+from ..models import Insight, InsightStatus, Table, Theme
 
 COLUMNS = (
     "session",
@@ -30,6 +30,8 @@ COLUMNS = (
     "attribution",
     "quote_consent",
     "created_at",
+    "theme",  # after the columns tools read by position (author 10th), before status (last)
+    "theme_votes",
     "status",
 )
 HEADERS = {
@@ -51,6 +53,8 @@ HEADERS = {
         "Bronvermelding",
         "Citeren",
         "Tijd",
+        "Thema",
+        "Stemmen op thema",
         "Status",
     ),
     "en": (
@@ -71,6 +75,8 @@ HEADERS = {
         "Attribution",
         "Quote consent",
         "Time",
+        "Theme",
+        "Theme votes",
         "Status",
     ),
 }
@@ -110,6 +116,8 @@ class Entry:
     def attribution(self, language: str, tag_set) -> str:
         """ "Tijs van Gisbergen, projectleider, gemeente Tilburg" or "een deelnemer (gemeente)"."""
         return consent.attribution(self.insight, self.consent, language, tag_set) or ""
+
+    theme: Theme | None = None  # the theme across tables the facilitator put it in
 
 
 def insights_of(session, *, include_hidden: bool = False, filters=None) -> list[Insight]:
@@ -181,6 +189,10 @@ def entries(
     session, *, include_hidden: bool = False, anonymise: bool = False, filters=None
 ) -> list[Entry]:
     tables = {table.id: table for table in session.tables}
+    themes = {
+        theme.id: theme
+        for theme in db.session.scalars(select(Theme).filter_by(session_id=session.id))
+    }
     out = []
     for insight in insights_of(session, include_hidden=include_hidden, filters=filters):
         level = consent.effective_consent(insight)
@@ -198,6 +210,7 @@ def entries(
                 organisation_type=participant.organisation_type if participant else None,
                 consent=level,
                 speaker=shown,
+                theme=themes.get(insight.theme_id),
             )
         )
     return out
@@ -216,6 +229,8 @@ def row(session, entry: Entry, language: str) -> dict:
             tag_set.label("perspectives", p, language) for p in insight.perspectives or []
         ),
         "phase": tag_set.label("phases", insight.phase, language) if insight.phase else "",
+        "theme": entry.theme.name if entry.theme else "",
+        "theme_votes": entry.theme.votes if entry.theme else "",
         "round": insight.round,
         "votes": insight.votes,
         "author": entry.author or ANONYMOUS[language],

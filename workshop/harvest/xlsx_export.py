@@ -10,13 +10,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from .. import tags
+from ..domain.themes import themes_of
 from .csv_export import FORMULA_STARTS
 from .rows import COLUMNS, HEADERS, entries, row, xml_safe
 
 SHEET_NAME_LIMIT = 31
 NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
-WIDTHS = {"text": 60, "question": 40, "perspectives": 36, "session": 24, "table": 24}
-WRAPPED = {"text", "question", "perspectives", "session", "table"}
+WIDTHS = {"text": 60, "question": 40, "perspectives": 36, "session": 24, "table": 24, "theme": 24}
+WRAPPED = {"text", "question", "perspectives", "session", "table", "theme"}
 WORDS = {
     "nl": {
         "summary": "Samenvatting",
@@ -30,6 +31,8 @@ WORDS = {
         "kind": "Soort",
         "perspective": "Perspectief",
         "organisation_type": "Organisatie",
+        "theme": "Thema",
+        "theme_votes": "Stemmen",
     },
     "en": {
         "summary": "Summary",
@@ -43,6 +46,8 @@ WORDS = {
         "kind": "Kind",
         "perspective": "Perspective",
         "organisation_type": "Organisation",
+        "theme": "Theme",
+        "theme_votes": "Votes",
     },
 }
 BOLD = Font(bold=True)
@@ -114,7 +119,7 @@ def write(sessions, options) -> bytes:
         for table in session.tables:
             per_table.append((session, table, [e for e in found if e.table.id == table.id]))
 
-    write_summary(summary, sessions, per_table, language)
+    write_summary(summary, sessions, per_table, language, options)
     names = sheet_names([table.name for _, table, _ in per_table], {summary.title})
     for name, (session, _table, table_entries) in zip(names, per_table, strict=True):
         sheet = workbook.create_sheet(name)
@@ -136,7 +141,7 @@ def write(sessions, options) -> bytes:
     return buffer.getvalue()
 
 
-def write_summary(sheet, sessions, per_table, language: str) -> None:
+def write_summary(sheet, sessions, per_table, language: str, options) -> None:
     words = WORDS[language]
     everything = [entry for _, _, table_entries in per_table for entry in table_entries]
     line = 1
@@ -190,6 +195,13 @@ def write_summary(sheet, sessions, per_table, language: str) -> None:
         ]
         + ([(words["none"], organisations[None])] if organisations[None] else []),
     )
+    themed = [
+        (session.title, summary.name, len(summary.insights), summary.votes)
+        for session in sessions
+        for summary in themes_of(session, public=not options.include_hidden)
+    ]
+    if themed:
+        block((words["session"], words["theme"], words["insights"], words["theme_votes"]), themed)
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 36
     sheet.column_dimensions["C"].width = 14

@@ -105,6 +105,9 @@ def on_connect(auth=None):
             rooms.SPOTLIGHT,
             {"insight": payloads.insight_payload(session, spotlight) if spotlight else None},
         )
+        themes = domain.themes_of(session, public=True)
+        if themes:  # a session without themes costs one small query per connect, no event
+            emit(rooms.THEME_UPDATE, payloads.themes_payload(themes))
         if viewer.role == "facilitator":  # a reloaded console counts the phones at once, not 0
             emit(rooms.PRESENCE, {"phones": connected_phones(session.id)})
     finally:
@@ -273,6 +276,13 @@ def on_insight_withdraw(session, viewer, data):
     participant = participant_of(session, viewer)
     insight = domain.withdraw_insight(session, participant, data.get("insight_id"))
     return {"ok": True, "insight": payloads.payload_for(session, insight, viewer)}
+
+
+@handler(rooms.THEME_VOTE)
+def on_theme_vote(session, viewer, data):
+    participant = participant_of(session, viewer)
+    votes, voted = domain.vote_theme(session, participant, data.get("theme_id"))
+    return {"ok": True, "votes": votes, "voted": voted}
 
 
 @handler(rooms.RESYNC)

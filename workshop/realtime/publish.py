@@ -6,7 +6,7 @@
 from functools import singledispatch
 
 from .. import payloads
-from ..domain import changes, queries
+from ..domain import changes, queries, themes
 from ..extensions import socketio
 from .handlers import facilitator_sockets, sockets_of_participant
 from .rooms import (
@@ -17,6 +17,7 @@ from .rooms import (
     ROUND_UPDATE,
     SESSION_UPDATE,
     SPOTLIGHT,
+    THEME_UPDATE,
     facilitator_room,
     participant_room,
     session_room,
@@ -100,6 +101,15 @@ def spotlight_changed(change: changes.SpotlightChanged) -> None:
     session, insight = change.session, change.insight
     payload = {"insight": payloads.insight_payload(session, insight) if insight else None}
     socketio.emit(SPOTLIGHT, payload, to=[wall_room(session.id), facilitator_room(session.id)])
+
+
+@publish.register
+def themes_changed(change: changes.ThemesChanged) -> None:
+    """Every screen of the session gets the themes again: walls, consoles and phones alike see
+    the visible insights of each theme (the console knows every insight's theme from its own)."""
+    session = change.session
+    payload = payloads.themes_payload(themes.themes_of(session, public=True))
+    socketio.emit(THEME_UPDATE, payload, to=session_room(session.id))
 
 
 @publish.register

@@ -1,7 +1,7 @@
 """Who receives what, live: Socket.IO rooms and the one list of event names.
 
 Rooms (per-table rooms for phones keep fan-out proportional to a table, not to the room):
-  s:<id>        everyone in the session: session, round
+  s:<id>        everyone in the session: session, round, themes
   s:<id>:wall   walls: visible insights, spotlight
   s:<id>:fac    facilitators: every insight with its status and author
   s:<id>:t:<id> phones seated at one table, and its host's page: that table's visible insights
@@ -21,6 +21,7 @@ SPOTLIGHT = "spotlight"
 PRESENCE = "presence"
 FACILITATOR_REVOKED = "facilitator:revoked"
 EVENT_UPDATE = "event:update"
+THEME_UPDATE = "theme:update"
 SERVER_EVENTS = (
     INSIGHT_NEW,
     INSIGHT_UPDATE,
@@ -31,13 +32,15 @@ SERVER_EVENTS = (
     PRESENCE,
     FACILITATOR_REVOKED,
     EVENT_UPDATE,
+    THEME_UPDATE,
 )
 INSIGHT_POST = "insight:post"
 INSIGHT_VOTE = "insight:vote"
 INSIGHT_EDIT = "insight:edit"
 INSIGHT_WITHDRAW = "insight:withdraw"
 RESYNC = "resync"
-CLIENT_EVENTS = (INSIGHT_POST, INSIGHT_VOTE, INSIGHT_EDIT, INSIGHT_WITHDRAW, RESYNC)
+THEME_VOTE = "theme:vote"
+CLIENT_EVENTS = (INSIGHT_POST, INSIGHT_VOTE, INSIGHT_EDIT, INSIGHT_WITHDRAW, RESYNC, THEME_VOTE)
 # What the browser gets as `EVENTS` in every page's data (templates/partials/page_data.html).
 EVENT_NAMES = {
     name: value

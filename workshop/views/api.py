@@ -370,6 +370,54 @@ def spotlight(code):
     return {"insight": payloads.insight_payload(session, insight) if insight else None}
 
 
+@api.get("/sessions/<code>/themes")
+def list_themes(code):
+    """Public (walls and phones draw them): each theme's visible insights; with the facilitator
+    key every insight of the theme."""
+    session = domain.get_session(code)
+    summaries = domain.themes_of(session, public=not is_facilitator(session))
+    return payloads.themes_payload(summaries)
+
+
+@api.post("/sessions/<code>/themes")
+def create_theme(code):
+    session = domain.get_session(code)
+    require_facilitator(session)
+    theme = domain.create_theme(session, json_body())
+    return theme_answer(session, theme.id), 201
+
+
+@api.patch("/sessions/<code>/themes/<int:theme_id>")
+def update_theme(code, theme_id):
+    session = domain.get_session(code)
+    require_facilitator(session)
+    theme = domain.update_theme(session, theme_id, json_body())
+    return theme_answer(session, theme.id)
+
+
+@api.delete("/sessions/<code>/themes/<int:theme_id>")
+def delete_theme(code, theme_id):
+    session = domain.get_session(code)
+    require_facilitator(session)
+    domain.delete_theme(session, theme_id)
+    return "", 204
+
+
+@api.get("/sessions/<code>/themes/suggestions")
+def theme_suggestions(code):
+    """Groups of insights that say the same in other words, each with a label to name a theme."""
+    session = domain.get_session(code)
+    require_facilitator(session)
+    groups = domain.suggest_themes(session)
+    return {"groups": [{"insight_ids": g.insight_ids, "label": g.label} for g in groups]}
+
+
+def theme_answer(session, theme_id: int) -> dict:
+    """One theme as the facilitator sees it: every insight of it."""
+    summary = next(s for s in domain.themes_of(session, public=False) if s.id == theme_id)
+    return payloads.theme_payload(summary)
+
+
 @api.get("/sessions/<code>/stats")
 def session_stats(code):
     return stats.session_stats(domain.get_session(code))

@@ -47,6 +47,7 @@ def render_phone(session, participant, table_id=None, error=None, draft=None, st
             chosen_table_id=table_id,
             feed=table_feed(session, participant),
             voted=domain.voted_ids(participant),
+            voted_themes=domain.voted_theme_ids(participant) if participant else [],
             client_id=str(uuid.uuid4()),
             error=error,
             draft=draft or {},
@@ -149,6 +150,21 @@ def profile(code):
     except DomainError as error:
         return render_phone(session, me, error=_(error.message), status=error.status)
     return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
+
+
+@participant.post("/j/<code>/themes/<int:theme_id>/vote")
+def vote_theme(code, theme_id):
+    """A vote for a theme from the plain form (phone.js votes over Socket.IO instead)."""
+    session = domain.get_session(code)
+    g.session_language = session.language
+    me = current_participant(session)
+    try:
+        domain.vote_theme(session, me, theme_id)
+    except DomainError as error:
+        return render_phone(session, me, error=_(error.message), status=error.status)
+    return redirect(
+        url_for("participant.phone", code=session.code, table_id=me.table_id, _anchor="themes")
+    )
 
 
 @participant.post("/j/<code>/vote/<int:insight_id>")

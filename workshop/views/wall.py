@@ -25,6 +25,9 @@ def screen_context(session) -> dict:
         "consent_choices": consent_choices(),
         "consent_badges": consent_badges,
         "consent_labels": consent_labels,
+        # Themes across tables, with their visible insights: walls, phones and the console draw
+        # them; `theme:update` keeps them current.
+        "themes": payloads.themes_payload(domain.themes_of(session))["themes"],
     }
 
 
