@@ -25,6 +25,7 @@ def post_body(table_id, text="Bewoners willen eerst weten wat het kost."):
 # --- a full room behind one NAT -------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 2,000 requests: not in the fast tiers (tests/conftest.py)
 def test_a_full_room_behind_one_address_joins_and_posts(api_client, room):
     """1,000 phones, one public address: every join and every first post is accepted."""
     code, table_id = room.code, room.table

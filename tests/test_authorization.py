@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ORGANISER_TOKEN, make_app
+from tests.support import ORGANISER_TOKEN, Api, make_app, snapshot
+from tests.support.factories import make_session
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,15 +51,17 @@ class World:
     table_host: str | None = None
     credentials: dict = field(default_factory=dict)
 
+    @property
+    def http(self) -> Api:
+        return Api(self.client)
+
     def call(self, method, path, token=None, **kwargs):
+        """Any route (screens too) as the Flask response."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return self.client.open(path, method=method, headers=headers, **kwargs)
 
     def api(self, method, path, token=None, expect=None, **kwargs):
-        response = self.call(method, "/api/v1" + path, token, **kwargs)
-        if expect is not None:
-            assert response.status_code == expect, response.get_data(as_text=True)
-        return response.get_json()
+        return self.http.call(method, path, token, expect, **kwargs).json()
 
     def new_table(self) -> int:
         return self.api(
@@ -66,54 +69,25 @@ class World:
         )["id"]
 
     def new_insight(self, token=None, text="Eerst luisteren") -> int:
-        body = {"client_id": str(uuid.uuid4()), "table_id": self.table_id, "text": text}
-        return self.api(
-            "POST", f"/sessions/{self.code}/insights", token or self.author, 201, json=body
-        )["id"]
+        posted = self.http.post(self.code, token or self.author, self.table_id, text=text)
+        assert posted.status_code == 201, posted.text
+        return posted.json()["id"]
 
 
-def open_session(world: World, title: str) -> tuple[str, str, list]:
-    created = world.api(
-        "POST",
-        "/sessions",
-        ORGANISER_TOKEN,
-        201,
-        json={"title": title, "language": "nl", "template": "wijkaanpak"},
-    )
-    code, key = created["code"], created["facilitator_key"]
-    world.api("PATCH", f"/sessions/{code}", key, 200, json={"state": "open"})
-    return code, key, [t["id"] for t in created["tables"]]
-
-
-def join(world: World, code: str, table_id: int, name: str) -> str:
-    return world.api(
-        "POST",
-        f"/sessions/{code}/participants",
-        expect=201,
-        json={"table_id": table_id, "name": name},
-    )["token"]
-
-
-def table_host_credential(world: World) -> str:
-    """The host token of the first table, read from the host link the console hands out.
-
-    The console is opened with the key as a Bearer header, so no console cookie is left behind.
-    """
-    return host_link_token(world, world.table_id)
-
-
-@pytest.fixture
-def world(client):
-    w = World(client)
-    w.code, w.key, tables = open_session(w, "Aan tafel")
-    w.table_id, w.other_table_id = tables[0], tables[1]
-    w.participant = join(w, w.code, w.table_id, "Joost")
-    w.author = join(w, w.code, w.table_id, "Anna")
+def build_world(client) -> dict:
+    w, http = World(client), Api(client)
+    first, other = http.create_session(title="Aan tafel"), http.create_session(title="Elders")
+    w.code, w.key = first["code"], first["facilitator_key"]
+    w.table_id, w.other_table_id = (table["id"] for table in first["tables"][:2])
+    w.participant = http.join(w.code, w.table_id, name="Joost")["token"]
+    w.author = http.join(w.code, w.table_id, name="Anna")["token"]
     w.insight_id = w.new_insight()
     w.event_id = w.api("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "Energy-Up"})["id"]
-    w.other_code, w.other_key, other_tables = open_session(w, "Elders")
-    w.other_participant = join(w, w.other_code, other_tables[0], "Piet")
-    w.table_host = table_host_credential(w)
+    w.other_code, w.other_key = other["code"], other["facilitator_key"]
+    w.other_participant = http.join(w.other_code, other["tables"][0]["id"], name="Piet")["token"]
+    # The first table's host token, read from the host link the console hands out (the console
+    # is opened with the key as a Bearer header, so no console cookie is left behind).
+    w.table_host = host_link_token(w, w.table_id)
     w.credentials = {
         "anonymous": None,
         "participant": w.participant,
@@ -123,7 +97,13 @@ def world(client):
         "other_facilitator": w.other_key,
         "organiser": ORGANISER_TOKEN,
     }
-    return w
+    return {name: value for name, value in vars(w).items() if name != "client"}
+
+
+@pytest.fixture
+def world(app, client):
+    """The World, made once per test run and copied into each test's database (`snapshot`)."""
+    return World(client, **snapshot(app, "authorization-world", lambda: build_world(client)))
 
 
 # --- who may: the columns of the matrix -----------------------------------------------------------
@@ -734,12 +714,11 @@ def test_generated_secrets_are_private_files(tmp_path):
 def test_cookie_flags(tmp_path, public_url, secure):
     app = make_app(tmp_path, PUBLIC_URL=public_url)
     client = app.test_client()
-    w = World(client)
-    w.code, w.key, tables = open_session(w, "Cookies")
-    joined = client.post(f"/j/{w.code}/join", data={"table_id": tables[0]})
+    room = make_session(Api(client), title="Cookies")
+    joined = client.post(f"/j/{room.code}/join", data={"table_id": room.table})
     login = client.post("/o/login", data={"token": ORGANISER_TOKEN})
     lang = client.get("/?lang=en")
-    for response, name in ((joined, f"p_{w.code}"), (login, "session"), (lang, "lang")):
+    for response, name in ((joined, f"p_{room.code}"), (login, "session"), (lang, "lang")):
         header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "="))
         assert "HttpOnly" in header and "SameSite=Lax" in header, header
         assert ("Secure" in header) is secure, header
@@ -754,19 +733,18 @@ def csrf_client(tmp_path):
 def test_every_form_carries_a_csrf_token(csrf_client):
     import re
 
-    w = World(csrf_client)
-    w.code, w.key, tables = open_session(w, "Formulieren")
-    pages = ["/o/", f"/j/{w.code}"]
+    room = make_session(Api(csrf_client), title="Formulieren")
+    pages = ["/o/", f"/j/{room.code}"]
     csrf_client.post(
         "/o/login", data={"token": ORGANISER_TOKEN, "csrf_token": token_of(csrf_client, "/o/")}
     )
     pages.append("/o/")
     me = csrf_client.post(
-        f"/j/{w.code}/join",
-        data={"table_id": tables[0], "csrf_token": token_of(csrf_client, f"/j/{w.code}")},
+        f"/j/{room.code}/join",
+        data={"table_id": room.table, "csrf_token": token_of(csrf_client, f"/j/{room.code}")},
     )
     assert me.status_code == 302
-    pages.append(f"/j/{w.code}/{tables[0]}")
+    pages.append(f"/j/{room.code}/{room.table}")
     forms = 0
     for page in pages:
         html = csrf_client.get(page).get_data(as_text=True)
@@ -797,13 +775,12 @@ def token_of(client, page: str) -> str:
     ],
 )
 def test_a_form_post_without_the_csrf_token_gets_a_clear_400_page(csrf_client, path, data):
-    w = World(csrf_client)
-    w.code, w.key, _tables = open_session(w, "CSRF")
-    response = csrf_client.post(path.format(code=w.code), data=data)
+    code = make_session(Api(csrf_client), title="CSRF").code
+    response = csrf_client.post(path.format(code=code), data=data)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "<html" in page.lower() and "laad de pagina opnieuw" in page  # Dutch by default
-    wrong = csrf_client.post(path.format(code=w.code), data={**data, "csrf_token": "forged"})
+    wrong = csrf_client.post(path.format(code=code), data={**data, "csrf_token": "forged"})
     assert wrong.status_code == 400
 
 

@@ -2,7 +2,9 @@
 
 The answer is always a 2xx or a clear 4xx with an error code (or an error ack), never a 500 or an
 unhandled exception; afterwards the database is consistent. Bounded: a few hundred examples in
-total, well under a minute.
+total, well under a minute; still the largest part of the in-process tests' time, so the file is
+in the `slow` tier (tests/conftest.py). The named hostile families are checked one by one in the
+fast tiers by tests/test_malformed_input.py.
 """
 
 import uuid
@@ -12,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support import ORGANISER_TOKEN
+
+pytestmark = pytest.mark.slow
 
 HOSTILE_TEXT = st.sampled_from(
     [

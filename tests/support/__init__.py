@@ -1,7 +1,7 @@
 """Test support: the live server, the app's one test config, the HTTP helper, socket clients and
 factories. bench/ and scripts/ import the live server from here too."""
 
-from .app import app_config, make_app
+from .app import app_config, make_app, snapshot
 from .factories import Room
 from .http import Api, Reply, insight_body
 from .server import (
@@ -35,4 +35,5 @@ __all__ = [
     "make_app",
     "raise_open_file_limit",
     "run_async",
+    "snapshot",
 ]
