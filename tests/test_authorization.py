@@ -490,40 +490,34 @@ def test_a_host_link_dies_with_its_table(world):
 # --- Socket.IO ------------------------------------------------------------------------------------
 
 SOCKET_CONNECT = [
-    # (role, auth builder, connects?)
-    ("wall", lambda w: {"session": w.code, "role": "wall"}, True),
-    ("anonymous, no auth", lambda w: None, False),
-    ("unknown session", lambda w: {"session": "ZZZZZZ", "role": "wall"}, False),
-    ("bad role", lambda w: {"session": w.code, "role": "admin", "token": w.key}, False),
-    (
-        "participant",
-        lambda w: {"session": w.code, "role": "participant", "token": w.participant},
-        True,
-    ),
-    (
-        "participant of another session",
-        lambda w: {"session": w.code, "role": "participant", "token": w.other_participant},
-        False,
-    ),
-    ("participant without token", lambda w: {"session": w.code, "role": "participant"}, False),
-    ("facilitator", lambda w: {"session": w.code, "role": "facilitator", "token": w.key}, True),
-    (
-        "organiser",
-        lambda w: {"session": w.code, "role": "facilitator", "token": ORGANISER_TOKEN},
-        True,
-    ),
-    (
-        "facilitator with a participant token",
-        lambda w: {"session": w.code, "role": "facilitator", "token": w.participant},
-        False,
-    ),
-    (
-        "facilitator of another session",
-        lambda w: {"session": w.code, "role": "facilitator", "token": w.other_key},
-        False,
-    ),
-    ("facilitator without key", lambda w: {"session": w.code, "role": "facilitator"}, False),
+    # (case, the role asked for, whose credential (a ROLES name) or none, connects?)
+    ("wall", "wall", None, True),
+    ("anonymous, no auth", None, None, False),
+    ("unknown session", "wall", None, False),
+    ("bad role", "admin", "facilitator", False),
+    ("participant", "participant", "participant", True),
+    ("participant of another session", "participant", "other_participant", False),
+    ("participant without token", "participant", None, False),
+    ("facilitator", "facilitator", "facilitator", True),
+    ("organiser", "facilitator", "organiser", True),
+    ("facilitator with a participant token", "facilitator", "participant", False),
+    ("facilitator of another session", "facilitator", "other_facilitator", False),
+    ("facilitator without key", "facilitator", None, False),
 ]
+
+
+def socket_auth(w: World, role: str | None, credential: str | None, code=None) -> dict | None:
+    """The Socket.IO auth of `role` with the credential of `credential` in the world."""
+    if role is None:
+        return None
+    auth = {"session": code or w.code, "role": role}
+    if credential == "organiser":
+        auth["token"] = ORGANISER_TOKEN
+    elif credential:  # read from the world now: a test may rotate the key
+        auth["token"] = getattr(
+            w, {"facilitator": "key", "other_facilitator": "other_key"}.get(credential, credential)
+        )
+    return auth
 
 
 def socket_client(app, w, auth):
@@ -534,8 +528,9 @@ def socket_client(app, w, auth):
 
 @pytest.mark.parametrize("case", SOCKET_CONNECT, ids=[c[0] for c in SOCKET_CONNECT])
 def test_socket_connect_matrix(app, world, case):
-    _role, auth, connects = case
-    client = socket_client(app, world, auth(world))
+    name, role, credential, connects = case
+    code = "ZZZZZZ" if name == "unknown session" else None
+    client = socket_client(app, world, socket_auth(world, role, credential, code))
     assert client.is_connected() is connects
     if connects:
         client.disconnect()
@@ -547,11 +542,11 @@ SOCKET_EVENTS = {
     "insight:vote": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
     "resync": {"wall": True, "participant": True, "facilitator": True, "organiser": True},
 }
-CONNECTED = {
-    "wall": lambda w: {"session": w.code, "role": "wall"},
-    "participant": lambda w: {"session": w.code, "role": "participant", "token": w.participant},
-    "facilitator": lambda w: {"session": w.code, "role": "facilitator", "token": w.key},
-    "organiser": lambda w: {"session": w.code, "role": "facilitator", "token": ORGANISER_TOKEN},
+CONNECTED = {  # role: (the role asked for, whose credential)
+    "wall": ("wall", None),
+    "participant": ("participant", "participant"),
+    "facilitator": ("facilitator", "facilitator"),
+    "organiser": ("facilitator", "organiser"),
 }
 
 
@@ -572,7 +567,7 @@ def test_every_client_event_is_in_the_matrix():
 @pytest.mark.parametrize("event", sorted(SOCKET_EVENTS))
 @pytest.mark.parametrize("role", sorted(CONNECTED))
 def test_socket_event_matrix(app, world, event, role):
-    client = socket_client(app, world, CONNECTED[role](world))
+    client = socket_client(app, world, socket_auth(world, *CONNECTED[role]))
     assert client.is_connected()
     answer = client.emit(event, event_data(event, world), callback=True)
     allowed = SOCKET_EVENTS[event][role]
@@ -590,8 +585,8 @@ def test_socket_audiences_see_only_their_events(app, world):
     """Pending insights and presence reach facilitators (and the author), never walls or others."""
     w = world
     w.api("PATCH", f"/sessions/{w.code}", w.key, 200, json={"settings": {"premoderation": True}})
-    clients = {role: socket_client(app, w, build(w)) for role, build in CONNECTED.items()}
-    author = socket_client(app, w, {"session": w.code, "role": "participant", "token": w.author})
+    clients = {role: socket_client(app, w, socket_auth(w, *a)) for role, a in CONNECTED.items()}
+    author = socket_client(app, w, socket_auth(w, "participant", "author"))
     for client in (*clients.values(), author):
         client.get_received()
     pending = w.new_insight(text="Wacht op goedkeuring")
@@ -606,9 +601,7 @@ def test_socket_audiences_see_only_their_events(app, world):
         "organiser": [pending],
         "author": [pending],
     }
-    extra = socket_client(
-        app, w, {"session": w.code, "role": "participant", "token": w.participant}
-    )
+    extra = socket_client(app, w, socket_auth(w, "participant", "participant"))
     for role, client in clients.items():
         got_presence = any(m["name"] == "presence" for m in client.get_received())
         assert got_presence is (role in ("facilitator", "organiser")), role
@@ -630,8 +623,8 @@ def test_socket_audiences_see_only_their_events(app, world):
 
 def test_rotated_key_stops_working_at_once_for_http_and_sockets(app, world):
     w = world
-    console = socket_client(app, w, CONNECTED["facilitator"](w))
-    organiser = socket_client(app, w, CONNECTED["organiser"](w))
+    console = socket_client(app, w, socket_auth(w, *CONNECTED["facilitator"]))
+    organiser = socket_client(app, w, socket_auth(w, *CONNECTED["organiser"]))
     assert console.is_connected()
     console.get_received()
     new_key = w.api("POST", f"/sessions/{w.code}/facilitator-key", w.key, 200)["facilitator_key"]
@@ -644,9 +637,9 @@ def test_rotated_key_stops_working_at_once_for_http_and_sockets(app, world):
         w.call("PATCH", f"/api/v1/sessions/{w.code}", w.key, json={"title": "x"}).status_code == 403
     )
     assert w.call("GET", f"/f/{w.code}", w.key).status_code == 403
-    assert not socket_client(app, w, CONNECTED["facilitator"](w)).is_connected()
+    assert not socket_client(app, w, socket_auth(w, *CONNECTED["facilitator"])).is_connected()
     w.key = new_key
-    fresh = socket_client(app, w, CONNECTED["facilitator"](w))
+    fresh = socket_client(app, w, socket_auth(w, *CONNECTED["facilitator"]))
     assert fresh.is_connected()
     assert (
         w.call("PATCH", f"/api/v1/sessions/{w.code}", new_key, json={"title": "y"}).status_code
@@ -654,7 +647,7 @@ def test_rotated_key_stops_working_at_once_for_http_and_sockets(app, world):
     )
     # Organisers hold their own token: they reconnect, still welcome.
     assert not organiser.is_connected()
-    assert socket_client(app, w, CONNECTED["organiser"](w)).is_connected()
+    assert socket_client(app, w, socket_auth(w, *CONNECTED["organiser"])).is_connected()
 
 
 def test_console_cookie_with_the_old_key_is_refused(world):
