@@ -2,6 +2,7 @@
 factories. bench/ and scripts/ import the live server from here too."""
 
 from .app import app_config, make_app, snapshot
+from .closing import closed_after
 from .factories import Room
 from .http import Api, Reply, insight_body
 from .server import (
@@ -29,6 +30,7 @@ __all__ = [
     "Room",
     "SocketClient",
     "app_config",
+    "closed_after",
     "free_port",
     "fresh_database_url",
     "insight_body",

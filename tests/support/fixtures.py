@@ -6,6 +6,7 @@ import pytest
 
 from . import factories
 from .app import dispose, make_app, share_url_builders, snapshot
+from .closing import closed_after
 from .http import Api
 from .server import ORGANISER_TOKEN, LiveServer
 from .sockets import SocketClient
@@ -122,15 +123,10 @@ def post():
 @pytest.fixture
 def sockets(live_server):
     """Open socket clients against the live server; all are closed after the test."""
-    opened = []
 
     def connect(code, role="wall", token=None, server=None, headers=None):
-        client = SocketClient(
-            (server or live_server).url, {"session": code, "role": role, "token": token}, headers
-        )
-        opened.append(client)
-        return client
+        auth = {"session": code, "role": role, "token": token}
+        return SocketClient((server or live_server).url, auth, headers)
 
-    yield connect
-    for client in opened:
-        client.close()
+    with closed_after(connect) as opened:
+        yield opened
