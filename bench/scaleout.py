@@ -37,6 +37,8 @@ from benchlib import (  # noqa: E402
 )
 from conference import arguments, bounded, print_errors, quiet, run, summary  # noqa: E402
 
+from tests.support.server import create_postgres_database  # noqa: E402
+
 
 def test_services() -> dict:
     """TEST_DATABASE_URL and TEST_REDIS_URL from .test-services.env, if scripts/services.sh ran."""
@@ -46,15 +48,6 @@ def test_services() -> dict:
         for name, value in re.findall(r"export (\w+)=(\S+)", path.read_text()):
             found[name] = value
     return found
-
-
-def create_database(server_url: str) -> str:
-    name = f"aantafel_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return server_url.rsplit("/", 1)[0] + "/" + name
 
 
 def drop_database(server_url: str, database_url: str) -> None:
@@ -88,7 +81,7 @@ def main():
     raise_open_file_limit()
     stop_on_sigterm()
     quiet()
-    database_url = create_database(args.database_url)
+    database_url = create_postgres_database(args.database_url)
     env = {"REDIS_URL": args.redis_url, "SOCKETIO_CHANNEL": f"aantafel-bench-{uuid.uuid4().hex}"}
     servers = []
     try:
