@@ -35,6 +35,7 @@ from benchlib import (  # noqa: E402
     LoopLag,
     Monitor,
     Server,
+    bench_parser,
     create_session,
     join_many,
     machine,
@@ -42,6 +43,7 @@ from benchlib import (  # noqa: E402
     percentiles,
     raise_open_file_limit,
     stop_on_sigterm,
+    targets_line,
     write_result,
 )
 from steady_load import timeline  # noqa: E402
@@ -470,19 +472,13 @@ def summary(result: dict) -> str:
         f"max {m.get('max_after_warmup_mb')}, end {m.get('end_mb')} "
         f"(growth {m.get('growth_after_warmup_mb')} MB)",
         f"  load generator: loop lag p99 {result['client']['client_loop_lag_ms'].get('p99')} ms",
-        "  targets: "
-        + ", ".join(
-            f"{k} {'ok' if v else 'MISSED' if v is False else 'n/a'}"
-            for k, v in result["targets"].items()
-        ),
+        targets_line(result["targets"]),
     ]
     return "\n".join(lines)
 
 
 def arguments(description: str = __doc__) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=description.split("\n")[0], formatter_class=argparse.RawTextHelpFormatter
-    )
+    parser = bench_parser(description)
     parser.add_argument("--sessions", "-s", type=int, default=20, help="parallel sessions")
     parser.add_argument("--phones", "-n", type=int, default=100, help="phones per session")
     parser.add_argument("--rate", "-r", type=float, default=20, help="posts per second in all")
@@ -493,8 +489,6 @@ def arguments(description: str = __doc__) -> argparse.ArgumentParser:
     parser.add_argument(
         "--warmup", type=float, default=60, help="seconds before memory should stay flat"
     )
-    parser.add_argument("--drain", type=float, default=10, help="seconds to wait for stragglers")
-    parser.add_argument("--label", default="", help="a note stored with the JSON result")
     return parser
 
 

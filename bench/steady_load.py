@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,15 +30,16 @@ from benchlib import (  # noqa: E402
     ORGANISER_TOKEN,
     LoopLag,
     Monitor,
-    Server,
-    check_loopback,
+    bench_parser,
     create_session,
     join_many,
     machine,
+    measured_server,
     new_client_id,
     percentiles,
     raise_open_file_limit,
     stop_on_sigterm,
+    targets_line,
     write_result,
 )
 
@@ -457,19 +457,13 @@ def summary(result: dict) -> str:
         f"(100 % = one core)",
         f"  load generator: loop lag p99 {cl['client_loop_lag_ms'].get('p99')} ms, schedule lag "
         f"p99 {cl['schedule_lag_ms'].get('p99')} ms",
-        "  targets: "
-        + ", ".join(
-            f"{k} {'ok' if v else 'MISSED' if v is False else 'n/a'}"
-            for k, v in result["targets"].items()
-        ),
+        targets_line(result["targets"]),
     ]
     return "\n".join(lines)
 
 
 def arguments(description: str = __doc__) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=description.split("\n")[0], formatter_class=argparse.RawTextHelpFormatter
-    )
+    parser = bench_parser(description)
     parser.add_argument("--phones", "-n", type=int, default=1000, help="N connected phones")
     parser.add_argument("--walls", "-m", type=int, default=2, help="M connected walls")
     parser.add_argument("--rate", "-r", type=float, default=20, help="R posts per second")
@@ -486,8 +480,6 @@ def arguments(description: str = __doc__) -> argparse.ArgumentParser:
         action="store_true",
         help="passive phones as python-socketio AsyncClients too (heavier load generator)",
     )
-    parser.add_argument("--drain", type=float, default=10, help="seconds to wait for stragglers")
-    parser.add_argument("--label", default="", help="a note stored with the JSON result")
     return parser
 
 
@@ -518,39 +510,23 @@ def main():
     bounded(args)
     raise_open_file_limit()
     stop_on_sigterm()
-    server = None
-    with tempfile.TemporaryDirectory(prefix="aantafel-bench-") as workdir:
-        try:
-            if args.url:
-                check_loopback(args.url)
-                urls = [args.url.rstrip("/")]
-                pids = []
-                if args.server_pid:
-                    from benchlib import process_tree
-
-                    pids = process_tree(args.server_pid)
-            else:
-                server = Server(Path(workdir)).start()
-                urls, pids = [server.url], server.pids()
-            result = asyncio.run(
-                run(
-                    urls,
-                    args.phones,
-                    args.walls,
-                    args.rate,
-                    args.duration,
-                    args.tables,
-                    args.phone_procs,
-                    args.posters,
-                    not args.socketio_phones,
-                    args.drain,
-                    pids,
-                    args.organiser_token,
-                )
+    with measured_server(args) as (url, pids):
+        result = asyncio.run(
+            run(
+                [url],
+                args.phones,
+                args.walls,
+                args.rate,
+                args.duration,
+                args.tables,
+                args.phone_procs,
+                args.posters,
+                not args.socketio_phones,
+                args.drain,
+                pids,
+                args.organiser_token,
             )
-        finally:
-            if server:
-                server.stop()
+        )
     result |= {"benchmark": "steady_load", "label": args.label, "machine": machine()}
     print(summary(result))
     print(f"  JSON: {write_result('steady_load', result)}")
