@@ -325,3 +325,33 @@ def targets_line(targets: dict) -> str:
         f"{name} {'ok' if value else 'MISSED' if value is False else 'n/a'}"
         for name, value in targets.items()
     )
+
+
+async def connect_all(clients, concurrency: int = 50) -> int:
+    """Connect clients, `concurrency` at a time; return how many failed."""
+    limit = asyncio.Semaphore(concurrency)
+    failed = 0
+
+    async def one(client):
+        nonlocal failed
+        async with limit:
+            try:
+                await client.connect()
+            except Exception as error:  # noqa: BLE001 (a failed connect is a counted result)
+                failed += 1
+                if failed <= 3:
+                    print(f"  connect failed: {error!r}", file=sys.stderr)
+
+    await asyncio.gather(*(one(c) for c in clients))
+    return failed
+
+
+async def disconnect_all(clients, concurrency: int = 100):
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(client):
+        async with limit:
+            with contextlib.suppress(Exception):  # tearing down
+                await asyncio.wait_for(client.disconnect(), 10)
+
+    await asyncio.gather(*(one(c) for c in clients))

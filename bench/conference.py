@@ -36,6 +36,7 @@ from benchlib import (  # noqa: E402
     Monitor,
     Server,
     bench_parser,
+    connect_all,
     create_session,
     join_many,
     machine,
@@ -136,24 +137,6 @@ class Client:
             with contextlib.suppress(Exception):
                 await self.ws.send_str("41")
                 await self.ws.close()
-
-
-async def connect_all(clients, concurrency: int = 50) -> int:
-    limit = asyncio.Semaphore(concurrency)
-    failed = 0
-
-    async def one(client):
-        nonlocal failed
-        async with limit:
-            try:
-                await client.connect()
-            except Exception as error:  # noqa: BLE001 (a failed connect is a counted result)
-                failed += 1
-                if failed <= 3:
-                    print(f"  connect failed: {error!r}", file=sys.stderr)
-
-    await asyncio.gather(*(one(c) for c in clients))
-    return failed
 
 
 class Room:
@@ -502,6 +485,12 @@ def bounded(args) -> None:
         raise SystemExit("keep it bounded: 1-8 walls per session")
 
 
+def run_for(args, urls: list[str], pids: list[int]):
+    """`run` with the sizes of the command line (`arguments`)."""
+    sizes = (args.sessions, args.phones, args.rate, args.duration, args.tables, args.walls)
+    return run(urls, *sizes, args.vote_rate, args.drain, pids, args.warmup)
+
+
 def print_errors(server) -> None:
     """A failed run: show the end of the server's log before it goes with the workdir."""
     log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
@@ -523,21 +512,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="aantafel-bench-") as workdir:
         try:
             server = Server(Path(workdir)).start()
-            result = asyncio.run(
-                run(
-                    [server.url],
-                    args.sessions,
-                    args.phones,
-                    args.rate,
-                    args.duration,
-                    args.tables,
-                    args.walls,
-                    args.vote_rate,
-                    args.drain,
-                    server.pids(),
-                    args.warmup,
-                )
-            )
+            result = asyncio.run(run_for(args, [server.url], server.pids()))
         except BaseException:
             if server:
                 print_errors(server)

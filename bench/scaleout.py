@@ -35,7 +35,7 @@ from benchlib import (  # noqa: E402
     stop_on_sigterm,
     write_result,
 )
-from conference import arguments, bounded, print_errors, quiet, run, summary  # noqa: E402
+from conference import arguments, bounded, print_errors, quiet, run_for, summary  # noqa: E402
 
 from tests.support.server import create_postgres_database  # noqa: E402
 
@@ -96,21 +96,7 @@ def main():
                 servers.append(later)
                 later.start()
             pids = [pid for server in servers for pid in server.pids()]
-            result = asyncio.run(
-                run(
-                    [s.url for s in servers],
-                    args.sessions,
-                    args.phones,
-                    args.rate,
-                    args.duration,
-                    args.tables,
-                    args.walls,
-                    args.vote_rate,
-                    args.drain,
-                    pids,
-                    args.warmup,
-                )
-            )
+            result = asyncio.run(run_for(args, [s.url for s in servers], pids))
     except BaseException:
         for server in servers:
             print_errors(server)

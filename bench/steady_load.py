@@ -31,7 +31,9 @@ from benchlib import (  # noqa: E402
     LoopLag,
     Monitor,
     bench_parser,
+    connect_all,
     create_session,
+    disconnect_all,
     join_many,
     machine,
     measured_server,
@@ -142,36 +144,6 @@ class Wall(Phone):
             transports=["websocket"],
             wait_timeout=30,
         )
-
-
-async def connect_all(clients, concurrency: int = 50) -> int:
-    """Connect clients, `concurrency` at a time; return how many failed."""
-    limit = asyncio.Semaphore(concurrency)
-    failed = 0
-
-    async def one(client):
-        nonlocal failed
-        async with limit:
-            try:
-                await client.connect()
-            except Exception as error:  # noqa: BLE001 (a failed connect is a counted result)
-                failed += 1
-                if failed <= 3:
-                    print(f"  connect failed: {error!r}", file=sys.stderr)
-
-    await asyncio.gather(*(one(c) for c in clients))
-    return failed
-
-
-async def disconnect_all(clients, concurrency: int = 100):
-    limit = asyncio.Semaphore(concurrency)
-
-    async def one(client):
-        async with limit:
-            with contextlib.suppress(Exception):  # tearing down
-                await asyncio.wait_for(client.disconnect(), 10)
-
-    await asyncio.gather(*(one(c) for c in clients))
 
 
 # --- passive phones in helper processes ---------------------------------------------------------
@@ -437,6 +409,13 @@ def check_targets(result: dict) -> dict:
     }
 
 
+def run_for(args, urls: list[str], pids: list[int], **extra):
+    """`run` with the sizes of the command line (`arguments`)."""
+    sizes = (args.phones, args.walls, args.rate, args.duration, args.tables, args.phone_procs)
+    lean = not args.socketio_phones
+    return run(urls, *sizes, args.posters, lean, args.drain, pids, **extra)
+
+
 def summary(result: dict) -> str:
     c, w, p = result["config"], result["wall_latency_ms"], result["phone_latency_ms"]
     s, cl = result["server"], result["client"]
@@ -511,22 +490,7 @@ def main():
     raise_open_file_limit()
     stop_on_sigterm()
     with measured_server(args) as (url, pids):
-        result = asyncio.run(
-            run(
-                [url],
-                args.phones,
-                args.walls,
-                args.rate,
-                args.duration,
-                args.tables,
-                args.phone_procs,
-                args.posters,
-                not args.socketio_phones,
-                args.drain,
-                pids,
-                args.organiser_token,
-            )
-        )
+        result = asyncio.run(run_for(args, [url], pids, organiser_token=args.organiser_token))
     result |= {"benchmark": "steady_load", "label": args.label, "machine": machine()}
     print(summary(result))
     print(f"  JSON: {write_result('steady_load', result)}")
