@@ -319,6 +319,16 @@ def measured_server(args):
             server.stop()
 
 
+def delivery_lines(result: dict) -> list[str]:
+    """The summary's post-to-phone latency and what was lost or duplicated, walls and phones."""
+    p = result["phone_latency_ms"]
+    return [
+        f"  post-to-phone ms: p50 {p.get('p50')}  p95 {p.get('p95')}  p99 {p.get('p99')}",
+        f"  lost: walls {result['wall_lost']}, phones {result['phone_lost']};  duplicated: "
+        f"walls {result['wall_duplicated']}, phones {result['phone_duplicated']}",
+    ]
+
+
 def targets_line(targets: dict) -> str:
     """The summary's last line: each target met, missed, or not measured (None)."""
     return "  targets: " + ", ".join(

@@ -38,6 +38,7 @@ from benchlib import (  # noqa: E402
     bench_parser,
     connect_all,
     create_session,
+    delivery_lines,
     join_many,
     machine,
     new_client_id,
@@ -422,7 +423,7 @@ def memory_timeline(samples, start: float, warmup: float) -> dict:
 
 
 def summary(result: dict) -> str:
-    c, w, p = result["config"], result["wall_latency_ms"], result["phone_latency_ms"]
+    c, w = result["config"], result["wall_latency_ms"]
     s, m = result["server"], result["memory_timeline"]
     lines = [
         f"conference: {c['sessions']} sessions x {c['phones_per_session']} phones "
@@ -438,9 +439,7 @@ def summary(result: dict) -> str:
         f"  seconds with post-to-wall p95 <= 100 ms: "
         f"{sum(row[2] <= 100 for row in result['wall_latency_per_second'])} of "
         f"{len(result['wall_latency_per_second'])}",
-        f"  post-to-phone ms: p50 {p.get('p50')}  p95 {p.get('p95')}  p99 {p.get('p99')}",
-        f"  lost: walls {result['wall_lost']}, phones {result['phone_lost']};  duplicated: "
-        f"walls {result['wall_duplicated']}, phones {result['phone_duplicated']}",
+        *delivery_lines(result),
     ]
     if c["processes"] > 1:
         for name, stats in result["wall_latency_by_process_ms"].items():

@@ -33,6 +33,7 @@ from benchlib import (  # noqa: E402
     bench_parser,
     connect_all,
     create_session,
+    delivery_lines,
     disconnect_all,
     join_many,
     machine,
@@ -417,7 +418,7 @@ def run_for(args, urls: list[str], pids: list[int], **extra):
 
 
 def summary(result: dict) -> str:
-    c, w, p = result["config"], result["wall_latency_ms"], result["phone_latency_ms"]
+    c, w = result["config"], result["wall_latency_ms"]
     s, cl = result["server"], result["client"]
     lines = [
         f"steady load: {c['phones']} phones at {c['tables']} tables, {c['walls']} walls, "
@@ -428,9 +429,7 @@ def summary(result: dict) -> str:
         f"rejected {result['posts']['rejected'] or 0}",
         f"  post-to-wall ms: p50 {w.get('p50')}  p95 {w.get('p95')}  p99 {w.get('p99')}  "
         f"max {w.get('max')}  ({w.get('count')} deliveries)",
-        f"  post-to-phone ms: p50 {p.get('p50')}  p95 {p.get('p95')}  p99 {p.get('p99')}",
-        f"  lost: walls {result['wall_lost']}, phones {result['phone_lost']};  duplicated: "
-        f"walls {result['wall_duplicated']}, phones {result['phone_duplicated']}",
+        *delivery_lines(result),
         f"  deliveries/s: {result['deliveries_per_second']}",
         f"  server: peak memory {s.get('memory_peak_mb')} MB (PSS), CPU {s.get('cpu_percent')} % "
         f"(100 % = one core)",
