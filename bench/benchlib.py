@@ -5,12 +5,15 @@ own; clients are python-socketio AsyncClients, many in one asyncio loop (a threa
 make the load generator measure itself: the threaded client starts a thread per received message).
 """
 
+import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -301,3 +304,77 @@ async def join_many(http, url: str, code: str, table_ids: list[int], count: int)
 
 def new_client_id() -> str:
     return str(uuid.uuid4())
+
+
+def bench_parser(description: str) -> argparse.ArgumentParser:
+    """A benchmark's command line: the first line of its docstring, and --drain and --label."""
+    parser = argparse.ArgumentParser(
+        description=description.split("\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--drain", type=float, default=10, help="seconds to wait for stragglers")
+    parser.add_argument("--label", default="", help="a note stored with the JSON result")
+    return parser
+
+
+@contextlib.contextmanager
+def measured_server(args):
+    """The server a benchmark measures, as (url, pids): `--url` (loopback only; the processes of
+    `--server-pid` are watched), or one started here in a temporary folder and stopped after."""
+    if args.url:
+        check_loopback(args.url)
+        yield args.url.rstrip("/"), process_tree(args.server_pid) if args.server_pid else []
+        return
+    with tempfile.TemporaryDirectory(prefix="aantafel-bench-") as workdir:
+        server = Server(Path(workdir)).start()
+        try:
+            yield server.url, server.pids()
+        finally:
+            server.stop()
+
+
+def delivery_lines(result: dict) -> list[str]:
+    """The summary's post-to-phone latency and what was lost or duplicated, walls and phones."""
+    p = result["phone_latency_ms"]
+    return [
+        f"  post-to-phone ms: p50 {p.get('p50')}  p95 {p.get('p95')}  p99 {p.get('p99')}",
+        f"  lost: walls {result['wall_lost']}, phones {result['phone_lost']};  duplicated: "
+        f"walls {result['wall_duplicated']}, phones {result['phone_duplicated']}",
+    ]
+
+
+def targets_line(targets: dict) -> str:
+    """The summary's last line: each target met, missed, or not measured (None)."""
+    return "  targets: " + ", ".join(
+        f"{name} {'ok' if value else 'MISSED' if value is False else 'n/a'}"
+        for name, value in targets.items()
+    )
+
+
+async def connect_all(clients, concurrency: int = 50) -> int:
+    """Connect clients, `concurrency` at a time; return how many failed."""
+    limit = asyncio.Semaphore(concurrency)
+    failed = 0
+
+    async def one(client):
+        nonlocal failed
+        async with limit:
+            try:
+                await client.connect()
+            except Exception as error:  # noqa: BLE001 (a failed connect is a counted result)
+                failed += 1
+                if failed <= 3:
+                    print(f"  connect failed: {error!r}", file=sys.stderr)
+
+    await asyncio.gather(*(one(c) for c in clients))
+    return failed
+
+
+async def disconnect_all(clients, concurrency: int = 100):
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(client):
+        async with limit:
+            with contextlib.suppress(Exception):  # tearing down
+                await asyncio.wait_for(client.disconnect(), 10)
+
+    await asyncio.gather(*(one(c) for c in clients))

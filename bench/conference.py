@@ -36,14 +36,18 @@ from benchlib import (  # noqa: E402
     LoopLag,
     Monitor,
     Server,
+    bench_parser,
+    connect_all,
     create_event,
     create_session,
+    delivery_lines,
     join_many,
     machine,
     new_client_id,
     percentiles,
     raise_open_file_limit,
     stop_on_sigterm,
+    targets_line,
     write_result,
 )
 from steady_load import timeline  # noqa: E402
@@ -139,24 +143,6 @@ class Client:
             with contextlib.suppress(Exception):
                 await self.ws.send_str("41")
                 await self.ws.close()
-
-
-async def connect_all(clients, concurrency: int = 50) -> int:
-    limit = asyncio.Semaphore(concurrency)
-    failed = 0
-
-    async def one(client):
-        nonlocal failed
-        async with limit:
-            try:
-                await client.connect()
-            except Exception as error:  # noqa: BLE001 (a failed connect is a counted result)
-                failed += 1
-                if failed <= 3:
-                    print(f"  connect failed: {error!r}", file=sys.stderr)
-
-    await asyncio.gather(*(one(c) for c in clients))
-    return failed
 
 
 class Room:
@@ -472,7 +458,7 @@ def memory_timeline(samples, start: float, warmup: float) -> dict:
 
 
 def summary(result: dict) -> str:
-    c, w, p = result["config"], result["wall_latency_ms"], result["phone_latency_ms"]
+    c, w = result["config"], result["wall_latency_ms"]
     s, m = result["server"], result["memory_timeline"]
     lines = [
         f"conference: {c['sessions']} sessions x {c['phones_per_session']} phones "
@@ -488,9 +474,7 @@ def summary(result: dict) -> str:
         f"  seconds with post-to-wall p95 <= 100 ms: "
         f"{sum(row[2] <= 100 for row in result['wall_latency_per_second'])} of "
         f"{len(result['wall_latency_per_second'])}",
-        f"  post-to-phone ms: p50 {p.get('p50')}  p95 {p.get('p95')}  p99 {p.get('p99')}",
-        f"  lost: walls {result['wall_lost']}, phones {result['phone_lost']};  duplicated: "
-        f"walls {result['wall_duplicated']}, phones {result['phone_duplicated']}",
+        *delivery_lines(result),
     ]
     if c["processes"] > 1:
         for name, stats in result["wall_latency_by_process_ms"].items():
@@ -505,19 +489,13 @@ def summary(result: dict) -> str:
         f"max {m.get('max_after_warmup_mb')}, end {m.get('end_mb')} "
         f"(growth {m.get('growth_after_warmup_mb')} MB)",
         f"  load generator: loop lag p99 {result['client']['client_loop_lag_ms'].get('p99')} ms",
-        "  targets: "
-        + ", ".join(
-            f"{k} {'ok' if v else 'MISSED' if v is False else 'n/a'}"
-            for k, v in result["targets"].items()
-        ),
+        targets_line(result["targets"]),
     ]
     return "\n".join(lines)
 
 
 def arguments(description: str = __doc__) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=description.split("\n")[0], formatter_class=argparse.RawTextHelpFormatter
-    )
+    parser = bench_parser(description)
     parser.add_argument("--sessions", "-s", type=int, default=20, help="parallel sessions")
     parser.add_argument("--phones", "-n", type=int, default=100, help="phones per session")
     parser.add_argument("--rate", "-r", type=float, default=20, help="posts per second in all")
@@ -531,29 +509,7 @@ def arguments(description: str = __doc__) -> argparse.ArgumentParser:
     parser.add_argument(
         "--dashboards", type=int, default=0, help="organisers watching the live event dashboard"
     )
-    parser.add_argument("--drain", type=float, default=10, help="seconds to wait for stragglers")
-    parser.add_argument("--label", default="", help="a note stored with the JSON result")
     return parser
-
-
-def run_with(args, urls: list[str], pids: list[int], dashboards: int = 0) -> dict:
-    """Run the conference that the command line `args` describe against these servers."""
-    return asyncio.run(
-        run(
-            urls,
-            args.sessions,
-            args.phones,
-            args.rate,
-            args.duration,
-            args.tables,
-            args.walls,
-            args.vote_rate,
-            args.drain,
-            pids,
-            args.warmup,
-            dashboards,
-        )
-    )
 
 
 def bounded(args) -> None:
@@ -564,6 +520,12 @@ def bounded(args) -> None:
         raise SystemExit("keep it bounded: rates up to 200/s, duration 1-900 s")
     if not 1 <= args.walls <= 8:
         raise SystemExit("keep it bounded: 1-8 walls per session")
+
+
+def run_for(args, urls: list[str], pids: list[int], dashboards: int = 0):
+    """`run` with the sizes of the command line (`arguments`)."""
+    sizes = (args.sessions, args.phones, args.rate, args.duration, args.tables, args.walls)
+    return run(urls, *sizes, args.vote_rate, args.drain, pids, args.warmup, dashboards)
 
 
 def print_errors(server) -> None:
@@ -587,7 +549,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="aantafel-bench-") as workdir:
         try:
             server = Server(Path(workdir)).start()
-            result = run_with(args, [server.url], server.pids(), args.dashboards)
+            result = asyncio.run(run_for(args, [server.url], server.pids(), args.dashboards))
         except BaseException:
             if server:
                 print_errors(server)

@@ -9,13 +9,14 @@ wall latency of both, and how many `event:update` messages a second the dashboar
 most one is the promise).
 """
 
+import asyncio
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import Server, machine, raise_open_file_limit, stop_on_sigterm, write_result  # noqa: E402
-from conference import arguments, bounded, print_errors, quiet, run_with  # noqa: E402
+from conference import arguments, bounded, print_errors, quiet, run_for  # noqa: E402
 
 
 def one_run(args, dashboards: int) -> dict:
@@ -23,7 +24,7 @@ def one_run(args, dashboards: int) -> dict:
         server = Server(Path(workdir)).start()
         try:
             args.warmup = min(args.warmup, args.duration / 2)
-            return run_with(args, [server.url], server.pids(), dashboards)
+            return asyncio.run(run_for(args, [server.url], server.pids(), dashboards))
         except BaseException:
             print_errors(server)
             raise

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import re
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,14 +23,13 @@ from benchlib import (  # noqa: E402
     ORGANISER_TOKEN,
     LoopLag,
     Monitor,
-    Server,
-    check_loopback,
     create_session,
     machine,
+    measured_server,
     percentiles,
-    process_tree,
     raise_open_file_limit,
     stop_on_sigterm,
+    targets_line,
     write_result,
 )
 
@@ -185,8 +183,7 @@ def summary(result: dict) -> str:
             f"  server: peak memory {result['server'].get('memory_peak_mb')} MB (PSS), "
             f"CPU {result['server'].get('cpu_percent')} %",
             f"  load generator loop lag p99 {result['client']['client_loop_lag_ms'].get('p99')} ms",
-            "  targets: "
-            + ", ".join(f"{k} {'ok' if v else 'MISSED'}" for k, v in result["targets"].items()),
+            targets_line(result["targets"]),
         ]
     )
 
@@ -216,31 +213,19 @@ def main():
     from steady_load import quiet_clients
 
     quiet_clients()
-    server = None
-    with tempfile.TemporaryDirectory(prefix="aantafel-bench-") as workdir:
-        try:
-            if args.url:
-                check_loopback(args.url)
-                url = args.url.rstrip("/")
-                pids = process_tree(args.server_pid) if args.server_pid else []
-            else:
-                server = Server(Path(workdir)).start()
-                url, pids = server.url, server.pids()
-            result = asyncio.run(
-                run(
-                    url,
-                    args.phones,
-                    args.seconds,
-                    args.tables,
-                    args.timeout,
-                    pids,
-                    args.organiser_token,
-                    args.flow,
-                )
+    with measured_server(args) as (url, pids):
+        result = asyncio.run(
+            run(
+                url,
+                args.phones,
+                args.seconds,
+                args.tables,
+                args.timeout,
+                pids,
+                args.organiser_token,
+                args.flow,
             )
-        finally:
-            if server:
-                server.stop()
+        )
     result |= {"benchmark": "join_storm", "label": args.label, "machine": machine()}
     print(summary(result))
     print(f"  JSON: {write_result('join_storm', result)}")

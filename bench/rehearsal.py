@@ -27,16 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.benchlib import percentiles  # noqa: E402
 from tests.support import LiveServer  # noqa: E402
 from tests.support.http import Api  # noqa: E402
+from workshop import tags  # noqa: E402
 
-KINDS = ["experience", "lesson", "success", "frustration", "question", "tip"]
-PERSPECTIVES = [
-    "residents",
-    "business_owners",
-    "decision_process",
-    "affordability",
-    "renovation_offer",
-    "energy_network",
-]
+KINDS = tags.keys("kinds")  # the default tag set's, as a phone offers them
+PERSPECTIVES = tags.keys("perspectives")
 ORGANISATIONS = ["municipality", "housing_corporation", "owners_association", "installer", None]
 OPENINGS = [
     "In Tilburg merkten we dat",

@@ -16,6 +16,7 @@ The database and the Redis channel are this run's own and go afterwards.
 --database-url and --redis-url default to the ones in .test-services.env (scripts/services.sh).
 """
 
+import asyncio
 import re
 import sys
 import tempfile
@@ -34,7 +35,9 @@ from benchlib import (  # noqa: E402
     stop_on_sigterm,
     write_result,
 )
-from conference import arguments, bounded, print_errors, quiet, run_with, summary  # noqa: E402
+from conference import arguments, bounded, print_errors, quiet, run_for, summary  # noqa: E402
+
+from tests.support.server import create_postgres_database  # noqa: E402
 
 
 def test_services() -> dict:
@@ -45,15 +48,6 @@ def test_services() -> dict:
         for name, value in re.findall(r"export (\w+)=(\S+)", path.read_text()):
             found[name] = value
     return found
-
-
-def create_database(server_url: str) -> str:
-    name = f"aantafel_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return server_url.rsplit("/", 1)[0] + "/" + name
 
 
 def drop_database(server_url: str, database_url: str) -> None:
@@ -87,7 +81,7 @@ def main():
     raise_open_file_limit()
     stop_on_sigterm()
     quiet()
-    database_url = create_database(args.database_url)
+    database_url = create_postgres_database(args.database_url)
     env = {"REDIS_URL": args.redis_url, "SOCKETIO_CHANNEL": f"aantafel-bench-{uuid.uuid4().hex}"}
     servers = []
     try:
@@ -102,7 +96,7 @@ def main():
                 servers.append(later)
                 later.start()
             pids = [pid for server in servers for pid in server.pids()]
-            result = run_with(args, [s.url for s in servers], pids)
+            result = asyncio.run(run_for(args, [s.url for s in servers], pids))
     except BaseException:
         for server in servers:
             print_errors(server)

@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -31,15 +30,19 @@ from benchlib import (  # noqa: E402
     ORGANISER_TOKEN,
     LoopLag,
     Monitor,
-    Server,
-    check_loopback,
+    bench_parser,
+    connect_all,
     create_session,
+    delivery_lines,
+    disconnect_all,
     join_many,
     machine,
+    measured_server,
     new_client_id,
     percentiles,
     raise_open_file_limit,
     stop_on_sigterm,
+    targets_line,
     write_result,
 )
 
@@ -142,36 +145,6 @@ class Wall(Phone):
             transports=["websocket"],
             wait_timeout=30,
         )
-
-
-async def connect_all(clients, concurrency: int = 50) -> int:
-    """Connect clients, `concurrency` at a time; return how many failed."""
-    limit = asyncio.Semaphore(concurrency)
-    failed = 0
-
-    async def one(client):
-        nonlocal failed
-        async with limit:
-            try:
-                await client.connect()
-            except Exception as error:  # noqa: BLE001 (a failed connect is a counted result)
-                failed += 1
-                if failed <= 3:
-                    print(f"  connect failed: {error!r}", file=sys.stderr)
-
-    await asyncio.gather(*(one(c) for c in clients))
-    return failed
-
-
-async def disconnect_all(clients, concurrency: int = 100):
-    limit = asyncio.Semaphore(concurrency)
-
-    async def one(client):
-        async with limit:
-            with contextlib.suppress(Exception):  # tearing down
-                await asyncio.wait_for(client.disconnect(), 10)
-
-    await asyncio.gather(*(one(c) for c in clients))
 
 
 # --- passive phones in helper processes ---------------------------------------------------------
@@ -437,8 +410,15 @@ def check_targets(result: dict) -> dict:
     }
 
 
+def run_for(args, urls: list[str], pids: list[int], **extra):
+    """`run` with the sizes of the command line (`arguments`)."""
+    sizes = (args.phones, args.walls, args.rate, args.duration, args.tables, args.phone_procs)
+    lean = not args.socketio_phones
+    return run(urls, *sizes, args.posters, lean, args.drain, pids, **extra)
+
+
 def summary(result: dict) -> str:
-    c, w, p = result["config"], result["wall_latency_ms"], result["phone_latency_ms"]
+    c, w = result["config"], result["wall_latency_ms"]
     s, cl = result["server"], result["client"]
     lines = [
         f"steady load: {c['phones']} phones at {c['tables']} tables, {c['walls']} walls, "
@@ -449,27 +429,19 @@ def summary(result: dict) -> str:
         f"rejected {result['posts']['rejected'] or 0}",
         f"  post-to-wall ms: p50 {w.get('p50')}  p95 {w.get('p95')}  p99 {w.get('p99')}  "
         f"max {w.get('max')}  ({w.get('count')} deliveries)",
-        f"  post-to-phone ms: p50 {p.get('p50')}  p95 {p.get('p95')}  p99 {p.get('p99')}",
-        f"  lost: walls {result['wall_lost']}, phones {result['phone_lost']};  duplicated: "
-        f"walls {result['wall_duplicated']}, phones {result['phone_duplicated']}",
+        *delivery_lines(result),
         f"  deliveries/s: {result['deliveries_per_second']}",
         f"  server: peak memory {s.get('memory_peak_mb')} MB (PSS), CPU {s.get('cpu_percent')} % "
         f"(100 % = one core)",
         f"  load generator: loop lag p99 {cl['client_loop_lag_ms'].get('p99')} ms, schedule lag "
         f"p99 {cl['schedule_lag_ms'].get('p99')} ms",
-        "  targets: "
-        + ", ".join(
-            f"{k} {'ok' if v else 'MISSED' if v is False else 'n/a'}"
-            for k, v in result["targets"].items()
-        ),
+        targets_line(result["targets"]),
     ]
     return "\n".join(lines)
 
 
 def arguments(description: str = __doc__) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=description.split("\n")[0], formatter_class=argparse.RawTextHelpFormatter
-    )
+    parser = bench_parser(description)
     parser.add_argument("--phones", "-n", type=int, default=1000, help="N connected phones")
     parser.add_argument("--walls", "-m", type=int, default=2, help="M connected walls")
     parser.add_argument("--rate", "-r", type=float, default=20, help="R posts per second")
@@ -486,8 +458,6 @@ def arguments(description: str = __doc__) -> argparse.ArgumentParser:
         action="store_true",
         help="passive phones as python-socketio AsyncClients too (heavier load generator)",
     )
-    parser.add_argument("--drain", type=float, default=10, help="seconds to wait for stragglers")
-    parser.add_argument("--label", default="", help="a note stored with the JSON result")
     return parser
 
 
@@ -518,39 +488,8 @@ def main():
     bounded(args)
     raise_open_file_limit()
     stop_on_sigterm()
-    server = None
-    with tempfile.TemporaryDirectory(prefix="aantafel-bench-") as workdir:
-        try:
-            if args.url:
-                check_loopback(args.url)
-                urls = [args.url.rstrip("/")]
-                pids = []
-                if args.server_pid:
-                    from benchlib import process_tree
-
-                    pids = process_tree(args.server_pid)
-            else:
-                server = Server(Path(workdir)).start()
-                urls, pids = [server.url], server.pids()
-            result = asyncio.run(
-                run(
-                    urls,
-                    args.phones,
-                    args.walls,
-                    args.rate,
-                    args.duration,
-                    args.tables,
-                    args.phone_procs,
-                    args.posters,
-                    not args.socketio_phones,
-                    args.drain,
-                    pids,
-                    args.organiser_token,
-                )
-            )
-        finally:
-            if server:
-                server.stop()
+    with measured_server(args) as (url, pids):
+        result = asyncio.run(run_for(args, [url], pids, organiser_token=args.organiser_token))
     result |= {"benchmark": "steady_load", "label": args.label, "machine": machine()}
     print(summary(result))
     print(f"  JSON: {write_result('steady_load', result)}")

@@ -26,7 +26,7 @@ from benchlib import (  # noqa: E402
     stop_on_sigterm,
     write_result,
 )
-from steady_load import arguments, bounded, quiet_clients, run  # noqa: E402
+from steady_load import arguments, bounded, quiet_clients, run_for  # noqa: E402
 
 SERVERS = {"reference": "bench/reference_server.py", "app": "app.py"}
 
@@ -47,22 +47,7 @@ def measure(name: str, args, workdir: Path) -> dict:
     try:
         server.start()
         print(f"{name}: {SERVERS[name]} on {server.url}")
-        result = asyncio.run(
-            run(
-                [server.url],
-                args.phones,
-                args.walls,
-                args.rate,
-                args.duration,
-                args.tables,
-                args.phone_procs,
-                args.posters,
-                not args.socketio_phones,
-                args.drain,
-                server.pids(),
-                on_measure=start_profiler,
-            )
-        )
+        result = asyncio.run(run_for(args, [server.url], server.pids(), on_measure=start_profiler))
     finally:
         for process in profiler:
             process.wait(30)

@@ -4,7 +4,8 @@ Every test gets one tier marker, from the folder it is in and what it uses, so t
 `pytest -m "domain or http"` runs the fast ones (docs/ARCHITECTURE.md, "Tests"):
 - browser: tests/e2e, Chromium against a live server;
 - live: a server started as `python app.py` (the live_server, own_server or sockets fixtures, or a
-  LiveServer of the test's own);
+  LiveServer of the test's own), or another Python process the test starts (`sys.executable`);
+- slow: in process, but load-sized (a room of 1,000 phones): marked `@pytest.mark.slow` in its file;
 - socket: Socket.IO in process (`socketio.test_client`);
 - http: HTTP in process (the Flask test client);
 - domain: the rest (domain functions in an app context, pure functions).
@@ -23,7 +24,8 @@ TIERS = {
     "domain": "domain functions and pure functions, in process",
     "http": "HTTP in process (Flask test client)",
     "socket": "Socket.IO in process (socketio.test_client)",
-    "live": "a live server (python app.py in a subprocess)",
+    "live": "a live server (python app.py in a subprocess) or another Python process",
+    "slow": "in process, but load-sized (1,000 phones); marked @pytest.mark.slow by its file",
     "browser": "Chromium against a live server (tests/e2e)",
 }
 E2E = Path(__file__).parent / "e2e"
@@ -54,9 +56,11 @@ def source_of(item) -> str:
 def tier_of(item) -> str:
     if E2E in Path(item.fspath).parents:
         return "browser"
+    if item.get_closest_marker("slow"):
+        return "slow"
     fixtures = set(item.fixturenames)
     source = source_of(item)
-    if fixtures & LIVE_FIXTURES or "LiveServer(" in source:
+    if fixtures & LIVE_FIXTURES or "LiveServer(" in source or "[sys.executable" in source:
         return "live"
     if "socketio.test_client" in source:
         return "socket"
@@ -67,4 +71,6 @@ def tier_of(item) -> str:
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        item.add_marker(tier_of(item))
+        tier = tier_of(item)
+        if tier != "slow":  # a slow test carries its marker already
+            item.add_marker(tier)

@@ -9,22 +9,17 @@ import multiprocessing
 import statistics
 import threading
 import time
-import uuid
 
 import pytest
-import requests
 import socketio
 
-from tests.support import ORGANISER_TOKEN, TEST_REDIS_URL, LiveServer
-
-
-def post_body(table_id, text="Bewoners willen eerst weten wat het kost."):
-    return {"client_id": str(uuid.uuid4()), "table_id": table_id, "text": text}
-
+from tests.support import TEST_REDIS_URL, Api, LiveServer, insight_body
+from tests.support.factories import join, make_session
 
 # --- a full room behind one NAT -------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 2,000 requests: not in the fast tiers (tests/conftest.py)
 def test_a_full_room_behind_one_address_joins_and_posts(api_client, room):
     """1,000 phones, one public address: every join and every first post is accepted."""
     code, table_id = room.code, room.table
@@ -77,7 +72,7 @@ def test_client_ids_of_another_session_do_not_skip_the_budget(api_client, room):
     author = api_client.join(other["code"], other["tables"][0]["id"])["token"]
     borrowed = []
     for _ in range(10):
-        body = post_body(other["tables"][0]["id"])
+        body = insight_body(other["tables"][0]["id"])
         api_client.call("POST", f"/sessions/{other['code']}/insights", author, 201, json=body)
         borrowed.append(body["client_id"])
     phone = api_client.join(code, table_id)["token"]
@@ -209,7 +204,7 @@ def test_socket_connects_with_unknown_codes_count_as_guesses(app, client, api_cl
 def test_oversized_bodies_are_refused_with_413(api_client, room):
     code, table_id = room.code, room.table
     token = api_client.join(code, table_id)["token"]
-    body = post_body(table_id, "x" * 100_000)
+    body = insight_body(table_id, "x" * 100_000)
     response = api_client.call("POST", f"/sessions/{code}/insights", token, json=body)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "request_entity_too_large"
@@ -254,28 +249,10 @@ class Recorder:
 
 
 def open_room(server: LiveServer, phones: int):
-    http = requests.Session()
-    auth = {"Authorization": f"Bearer {ORGANISER_TOKEN}"}
-    created = http.post(
-        server.url + "/api/v1/sessions",
-        json={"title": "Flood", "language": "nl", "template": "wijkaanpak"},
-        headers=auth,
-        timeout=10,
-    ).json()
-    code = created["code"]
-    http.patch(
-        f"{server.url}/api/v1/sessions/{code}", json={"state": "open"}, headers=auth, timeout=10
-    ).raise_for_status()
-    tables = [t["id"] for t in created["tables"]]
-    tokens = [
-        http.post(
-            f"{server.url}/api/v1/sessions/{code}/participants",
-            json={"table_id": tables[n % len(tables)]},
-            timeout=10,
-        ).json()["token"]
-        for n in range(phones)
-    ]
-    return code, created["facilitator_key"], tables, tokens
+    """An open session on `server` with `phones` participants spread over its tables."""
+    room = make_session(Api(server.url), title="Flood")
+    tokens = [join(room, room.tables[n % len(room.tables)])["token"] for n in range(phones)]
+    return room.code, room.key, room.tables, tokens
 
 
 def measure_latency(url, code, tables, tokens, posts_per_phone, interval):
@@ -289,7 +266,7 @@ def measure_latency(url, code, tables, tokens, posts_per_phone, interval):
         table = tables[n % len(tables)]
         time.sleep(n * interval / len(phones))  # staggered: a steady pace, not bursts of 20
         for _ in range(posts_per_phone):
-            body = post_body(table, f"Telefoon {n} meldt zich")
+            body = insight_body(table, f"Telefoon {n} meldt zich")
             with lock:
                 sent[body["client_id"]] = time.monotonic()
             phone.sio.emit("insight:post", body)
@@ -324,7 +301,7 @@ def flood(url, code, token, table_id, stop, counters):
     whenever it is cut off. Runs in its own process, so its loop does not steal the measuring clients' CPU
     time in the test process."""
     events = (
-        ("insight:post", lambda: post_body(table_id, "spam")),
+        ("insight:post", lambda: insight_body(table_id, "spam")),
         ("insight:vote", lambda: {"insight_id": 1}),
         ("resync", lambda: {"since": 0}),
     )
@@ -418,7 +395,7 @@ def test_one_socket_flooding_posts_gets_rate_limited_acks(flood_server):
         auth={"session": code, "role": "participant", "token": tokens[0]},
         transports=["websocket"],
     )
-    acks = [sio.call("insight:post", post_body(tables[0]), timeout=5) for _ in range(35)]
+    acks = [sio.call("insight:post", insight_body(tables[0]), timeout=5) for _ in range(35)]
     sio.disconnect()
     assert all(a["ok"] for a in acks[:30])
     assert acks[30]["ok"] is False and acks[30]["error"]["code"] == "rate_limited"
@@ -428,7 +405,7 @@ def test_one_socket_flooding_posts_gets_rate_limited_acks(flood_server):
 def test_an_oversized_socket_message_closes_the_connection(flood_server):
     code, _key, tables, tokens = open_room(flood_server, 1)
     phone = Recorder(flood_server.url, {"session": code, "role": "participant", "token": tokens[0]})
-    phone.sio.emit("insight:post", post_body(tables[0], "x" * 20_000))
+    phone.sio.emit("insight:post", insight_body(tables[0], "x" * 20_000))
     assert phone.disconnected.wait(5), "a 20 KB message is over max_http_buffer_size (16 KB)"
 
 
@@ -492,30 +469,17 @@ def test_rotated_key_revokes_sockets_on_every_process(tmp_path):
             auth={"session": code, "role": "facilitator", "token": key},
             transports=["websocket"],
         )
-        rotated = requests.post(
-            f"{first.url}/api/v1/sessions/{code}/facilitator-key",
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=10,
-        )
-        assert rotated.status_code == 200
+        http = Api(first.url)
+        rotated = http.call("POST", f"/sessions/{code}/facilitator-key", key, 200).json()
         deadline = time.monotonic() + 5
         while "facilitator:revoked" not in events and time.monotonic() < deadline:
             time.sleep(0.02)
         assert "facilitator:revoked" in events
         # A pending insight posted on A no longer reaches the old console on B.
-        requests.patch(
-            f"{first.url}/api/v1/sessions/{code}",
-            json={"settings": {"premoderation": True}},
-            headers={"Authorization": f"Bearer {rotated.json()['facilitator_key']}"},
-            timeout=10,
-        ).raise_for_status()
+        settings = {"settings": {"premoderation": True}}
+        http.call("PATCH", f"/sessions/{code}", rotated["facilitator_key"], 200, json=settings)
         events.clear()
-        requests.post(
-            f"{first.url}/api/v1/sessions/{code}/insights",
-            json=post_body(tables[0], "Nog niet zichtbaar"),
-            headers={"Authorization": f"Bearer {tokens[0]}"},
-            timeout=10,
-        ).raise_for_status()
+        assert http.post(code, tokens[0], tables[0], "Nog niet zichtbaar").status_code < 300
         time.sleep(0.5)
         assert "insight:new" not in events
         if console.connected:  # demoted on B: its next event is refused and it is cut off

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ORGANISER_TOKEN, make_app
+from tests.support import ORGANISER_TOKEN, Api, make_app, snapshot
+from tests.support.factories import make_session
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,15 +52,17 @@ class World:
     table_host: str | None = None
     credentials: dict = field(default_factory=dict)
 
+    @property
+    def http(self) -> Api:
+        return Api(self.client)
+
     def call(self, method, path, token=None, **kwargs):
+        """Any route (screens too) as the Flask response."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return self.client.open(path, method=method, headers=headers, **kwargs)
 
     def api(self, method, path, token=None, expect=None, **kwargs):
-        response = self.call(method, "/api/v1" + path, token, **kwargs)
-        if expect is not None:
-            assert response.status_code == expect, response.get_data(as_text=True)
-        return response.get_json()
+        return self.http.call(method, path, token, expect, **kwargs).json()
 
     def new_table(self) -> int:
         return self.api(
@@ -82,10 +85,9 @@ class World:
         )["id"]
 
     def new_insight(self, token=None, text="Eerst luisteren") -> int:
-        body = {"client_id": str(uuid.uuid4()), "table_id": self.table_id, "text": text}
-        return self.api(
-            "POST", f"/sessions/{self.code}/insights", token or self.author, 201, json=body
-        )["id"]
+        posted = self.http.post(self.code, token or self.author, self.table_id, text=text)
+        assert posted.status_code == 201, posted.text
+        return posted.json()["id"]
 
 
 def tiny_png() -> bytes:
@@ -96,48 +98,20 @@ def tiny_png() -> bytes:
     return buffer.getvalue()
 
 
-def open_session(world: World, title: str) -> tuple[str, str, list]:
-    created = world.api(
-        "POST",
-        "/sessions",
-        ORGANISER_TOKEN,
-        201,
-        json={"title": title, "language": "nl", "template": "wijkaanpak"},
-    )
-    code, key = created["code"], created["facilitator_key"]
-    world.api("PATCH", f"/sessions/{code}", key, 200, json={"state": "open"})
-    return code, key, [t["id"] for t in created["tables"]]
-
-
-def join(world: World, code: str, table_id: int, name: str) -> str:
-    return world.api(
-        "POST",
-        f"/sessions/{code}/participants",
-        expect=201,
-        json={"table_id": table_id, "name": name},
-    )["token"]
-
-
-def table_host_credential(world: World) -> str:
-    """The host token of the first table, read from the host link the console hands out.
-
-    The console is opened with the key as a Bearer header, so no console cookie is left behind.
-    """
-    return host_link_token(world, world.table_id)
-
-
-@pytest.fixture
-def world(client):
-    w = World(client)
-    w.code, w.key, tables = open_session(w, "Aan tafel")
-    w.table_id, w.other_table_id = tables[0], tables[1]
-    w.participant = join(w, w.code, w.table_id, "Joost")
-    w.author = join(w, w.code, w.table_id, "Anna")
+def build_world(client) -> dict:
+    w, http = World(client), Api(client)
+    first, other = http.create_session(title="Aan tafel"), http.create_session(title="Elders")
+    w.code, w.key = first["code"], first["facilitator_key"]
+    w.table_id, w.other_table_id = (table["id"] for table in first["tables"][:2])
+    w.participant = http.join(w.code, w.table_id, name="Joost")["token"]
+    w.author = http.join(w.code, w.table_id, name="Anna")["token"]
     w.insight_id = w.new_insight()
     w.event_id = w.api("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "Energy-Up"})["id"]
-    w.other_code, w.other_key, other_tables = open_session(w, "Elders")
-    w.other_participant = join(w, w.other_code, other_tables[0], "Piet")
-    w.table_host = table_host_credential(w)
+    w.other_code, w.other_key = other["code"], other["facilitator_key"]
+    w.other_participant = http.join(w.other_code, other["tables"][0]["id"], name="Piet")["token"]
+    # The first table's host token, read from the host link the console hands out (the console
+    # is opened with the key as a Bearer header, so no console cookie is left behind).
+    w.table_host = host_link_token(w, w.table_id)
     w.credentials = {
         "anonymous": None,
         "participant": w.participant,
@@ -147,7 +121,13 @@ def world(client):
         "other_facilitator": w.other_key,
         "organiser": ORGANISER_TOKEN,
     }
-    return w
+    return {name: value for name, value in vars(w).items() if name != "client"}
+
+
+@pytest.fixture
+def world(app, client):
+    """The World, made once per test run and copied into each test's database (`snapshot`)."""
+    return World(client, **snapshot(app, "authorization-world", lambda: build_world(client)))
 
 
 # --- who may: the columns of the matrix -----------------------------------------------------------
@@ -676,40 +656,34 @@ def test_a_host_link_dies_with_its_table(world):
 # --- Socket.IO ------------------------------------------------------------------------------------
 
 SOCKET_CONNECT = [
-    # (role, auth builder, connects?)
-    ("wall", lambda w: {"session": w.code, "role": "wall"}, True),
-    ("anonymous, no auth", lambda w: None, False),
-    ("unknown session", lambda w: {"session": "ZZZZZZ", "role": "wall"}, False),
-    ("bad role", lambda w: {"session": w.code, "role": "admin", "token": w.key}, False),
-    (
-        "participant",
-        lambda w: {"session": w.code, "role": "participant", "token": w.participant},
-        True,
-    ),
-    (
-        "participant of another session",
-        lambda w: {"session": w.code, "role": "participant", "token": w.other_participant},
-        False,
-    ),
-    ("participant without token", lambda w: {"session": w.code, "role": "participant"}, False),
-    ("facilitator", lambda w: {"session": w.code, "role": "facilitator", "token": w.key}, True),
-    (
-        "organiser",
-        lambda w: {"session": w.code, "role": "facilitator", "token": ORGANISER_TOKEN},
-        True,
-    ),
-    (
-        "facilitator with a participant token",
-        lambda w: {"session": w.code, "role": "facilitator", "token": w.participant},
-        False,
-    ),
-    (
-        "facilitator of another session",
-        lambda w: {"session": w.code, "role": "facilitator", "token": w.other_key},
-        False,
-    ),
-    ("facilitator without key", lambda w: {"session": w.code, "role": "facilitator"}, False),
+    # (case, the role asked for, whose credential (a ROLES name) or none, connects?)
+    ("wall", "wall", None, True),
+    ("anonymous, no auth", None, None, False),
+    ("unknown session", "wall", None, False),
+    ("bad role", "admin", "facilitator", False),
+    ("participant", "participant", "participant", True),
+    ("participant of another session", "participant", "other_participant", False),
+    ("participant without token", "participant", None, False),
+    ("facilitator", "facilitator", "facilitator", True),
+    ("organiser", "facilitator", "organiser", True),
+    ("facilitator with a participant token", "facilitator", "participant", False),
+    ("facilitator of another session", "facilitator", "other_facilitator", False),
+    ("facilitator without key", "facilitator", None, False),
 ]
+
+
+def socket_auth(w: World, role: str | None, credential: str | None, code=None) -> dict | None:
+    """The Socket.IO auth of `role` with the credential of `credential` in the world."""
+    if role is None:
+        return None
+    auth = {"session": code or w.code, "role": role}
+    if credential == "organiser":
+        auth["token"] = ORGANISER_TOKEN
+    elif credential:  # read from the world now: a test may rotate the key
+        auth["token"] = getattr(
+            w, {"facilitator": "key", "other_facilitator": "other_key"}.get(credential, credential)
+        )
+    return auth
 
 
 def socket_client(app, w, auth):
@@ -720,8 +694,9 @@ def socket_client(app, w, auth):
 
 @pytest.mark.parametrize("case", SOCKET_CONNECT, ids=[c[0] for c in SOCKET_CONNECT])
 def test_socket_connect_matrix(app, world, case):
-    _role, auth, connects = case
-    client = socket_client(app, world, auth(world))
+    name, role, credential, connects = case
+    code = "ZZZZZZ" if name == "unknown session" else None
+    client = socket_client(app, world, socket_auth(world, role, credential, code))
     assert client.is_connected() is connects
     if connects:
         client.disconnect()
@@ -741,11 +716,11 @@ SOCKET_EVENTS = {
     "resync": {"wall": True, "participant": True, "facilitator": True, "organiser": True},
     "theme:vote": {"wall": False, "participant": True, "facilitator": False, "organiser": False},
 }
-CONNECTED = {
-    "wall": lambda w: {"session": w.code, "role": "wall"},
-    "participant": lambda w: {"session": w.code, "role": "participant", "token": w.participant},
-    "facilitator": lambda w: {"session": w.code, "role": "facilitator", "token": w.key},
-    "organiser": lambda w: {"session": w.code, "role": "facilitator", "token": ORGANISER_TOKEN},
+CONNECTED = {  # role: (the role asked for, whose credential)
+    "wall": ("wall", None),
+    "participant": ("participant", "participant"),
+    "facilitator": ("facilitator", "facilitator"),
+    "organiser": ("facilitator", "organiser"),
 }
 
 
@@ -772,7 +747,7 @@ def test_every_client_event_is_in_the_matrix():
 @pytest.mark.parametrize("event", sorted(SOCKET_EVENTS))
 @pytest.mark.parametrize("role", sorted(CONNECTED))
 def test_socket_event_matrix(app, world, event, role):
-    client = socket_client(app, world, CONNECTED[role](world))
+    client = socket_client(app, world, socket_auth(world, *CONNECTED[role]))
     assert client.is_connected()
     answer = client.emit(event, event_data(event, world), callback=True)
     allowed = SOCKET_EVENTS[event][role]
@@ -790,8 +765,8 @@ def test_socket_audiences_see_only_their_events(app, world):
     """Pending insights and presence reach facilitators (and the author), never walls or others."""
     w = world
     w.api("PATCH", f"/sessions/{w.code}", w.key, 200, json={"settings": {"premoderation": True}})
-    clients = {role: socket_client(app, w, build(w)) for role, build in CONNECTED.items()}
-    author = socket_client(app, w, {"session": w.code, "role": "participant", "token": w.author})
+    clients = {role: socket_client(app, w, socket_auth(w, *a)) for role, a in CONNECTED.items()}
+    author = socket_client(app, w, socket_auth(w, "participant", "author"))
     for client in (*clients.values(), author):
         client.get_received()
     pending = w.new_insight(text="Wacht op goedkeuring")
@@ -806,9 +781,7 @@ def test_socket_audiences_see_only_their_events(app, world):
         "organiser": [pending],
         "author": [pending],
     }
-    extra = socket_client(
-        app, w, {"session": w.code, "role": "participant", "token": w.participant}
-    )
+    extra = socket_client(app, w, socket_auth(w, "participant", "participant"))
     for role, client in clients.items():
         got_presence = any(m["name"] == "presence" for m in client.get_received())
         assert got_presence is (role in ("facilitator", "organiser")), role
@@ -830,8 +803,8 @@ def test_socket_audiences_see_only_their_events(app, world):
 
 def test_rotated_key_stops_working_at_once_for_http_and_sockets(app, world):
     w = world
-    console = socket_client(app, w, CONNECTED["facilitator"](w))
-    organiser = socket_client(app, w, CONNECTED["organiser"](w))
+    console = socket_client(app, w, socket_auth(w, *CONNECTED["facilitator"]))
+    organiser = socket_client(app, w, socket_auth(w, *CONNECTED["organiser"]))
     assert console.is_connected()
     console.get_received()
     new_key = w.api("POST", f"/sessions/{w.code}/facilitator-key", w.key, 200)["facilitator_key"]
@@ -844,9 +817,9 @@ def test_rotated_key_stops_working_at_once_for_http_and_sockets(app, world):
         w.call("PATCH", f"/api/v1/sessions/{w.code}", w.key, json={"title": "x"}).status_code == 403
     )
     assert w.call("GET", f"/f/{w.code}", w.key).status_code == 403
-    assert not socket_client(app, w, CONNECTED["facilitator"](w)).is_connected()
+    assert not socket_client(app, w, socket_auth(w, *CONNECTED["facilitator"])).is_connected()
     w.key = new_key
-    fresh = socket_client(app, w, CONNECTED["facilitator"](w))
+    fresh = socket_client(app, w, socket_auth(w, *CONNECTED["facilitator"]))
     assert fresh.is_connected()
     assert (
         w.call("PATCH", f"/api/v1/sessions/{w.code}", new_key, json={"title": "y"}).status_code
@@ -854,7 +827,7 @@ def test_rotated_key_stops_working_at_once_for_http_and_sockets(app, world):
     )
     # Organisers hold their own token: they reconnect, still welcome.
     assert not organiser.is_connected()
-    assert socket_client(app, w, CONNECTED["organiser"](w)).is_connected()
+    assert socket_client(app, w, socket_auth(w, *CONNECTED["organiser"])).is_connected()
 
 
 def test_console_cookie_with_the_old_key_is_refused(world):
@@ -914,12 +887,11 @@ def test_generated_secrets_are_private_files(tmp_path):
 def test_cookie_flags(tmp_path, public_url, secure):
     app = make_app(tmp_path, PUBLIC_URL=public_url)
     client = app.test_client()
-    w = World(client)
-    w.code, w.key, tables = open_session(w, "Cookies")
-    joined = client.post(f"/j/{w.code}/join", data={"table_id": tables[0]})
+    room = make_session(Api(client), title="Cookies")
+    joined = client.post(f"/j/{room.code}/join", data={"table_id": room.table})
     login = client.post("/o/login", data={"token": ORGANISER_TOKEN})
     lang = client.get("/?lang=en")
-    for response, name in ((joined, f"p_{w.code}"), (login, "session"), (lang, "lang")):
+    for response, name in ((joined, f"p_{room.code}"), (login, "session"), (lang, "lang")):
         header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "="))
         assert "HttpOnly" in header and "SameSite=Lax" in header, header
         assert ("Secure" in header) is secure, header
@@ -934,19 +906,18 @@ def csrf_client(tmp_path):
 def test_every_form_carries_a_csrf_token(csrf_client):
     import re
 
-    w = World(csrf_client)
-    w.code, w.key, tables = open_session(w, "Formulieren")
-    pages = ["/o/", f"/j/{w.code}"]
+    room = make_session(Api(csrf_client), title="Formulieren")
+    pages = ["/o/", f"/j/{room.code}"]
     csrf_client.post(
         "/o/login", data={"token": ORGANISER_TOKEN, "csrf_token": token_of(csrf_client, "/o/")}
     )
     pages.append("/o/")
     me = csrf_client.post(
-        f"/j/{w.code}/join",
-        data={"table_id": tables[0], "csrf_token": token_of(csrf_client, f"/j/{w.code}")},
+        f"/j/{room.code}/join",
+        data={"table_id": room.table, "csrf_token": token_of(csrf_client, f"/j/{room.code}")},
     )
     assert me.status_code == 302
-    pages.append(f"/j/{w.code}/{tables[0]}")
+    pages.append(f"/j/{room.code}/{room.table}")
     forms = 0
     for page in pages:
         html = csrf_client.get(page).get_data(as_text=True)
@@ -978,13 +949,12 @@ def token_of(client, page: str) -> str:
     ],
 )
 def test_a_form_post_without_the_csrf_token_gets_a_clear_400_page(csrf_client, path, data):
-    w = World(csrf_client)
-    w.code, w.key, _tables = open_session(w, "CSRF")
-    response = csrf_client.post(path.format(code=w.code), data=data)
+    code = make_session(Api(csrf_client), title="CSRF").code
+    response = csrf_client.post(path.format(code=code), data=data)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "<html" in page.lower() and "laad de pagina opnieuw" in page  # Dutch by default
-    wrong = csrf_client.post(path.format(code=w.code), data={**data, "csrf_token": "forged"})
+    wrong = csrf_client.post(path.format(code=code), data={**data, "csrf_token": "forged"})
     assert wrong.status_code == 400
 
 

@@ -12,6 +12,7 @@ import requests
 import socketio
 
 from tests.support import ORGANISER_TOKEN, SocketClient
+from tests.support.factories import open_domain_session, post_in
 from workshop import domain
 from workshop.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
 from workshop.models import SessionState, Vote
@@ -23,18 +24,11 @@ STATES = [s.value for s in SessionState]
 @pytest.fixture
 def room(ctx):
     """An open wijkaanpak session with three seated participants."""
-    session, key = domain.create_session("Aan tafel", "nl", "wijkaanpak")
-    domain.change_state(session, "open")
-    people = [
-        domain.join(session, {"name": name, "table_id": session.tables[0].id})[0]
-        for name in ("Fatima", "Joost", "Anouk")
-    ]
-    return session, key, people
+    return open_domain_session(("Fatima", "Joost", "Anouk"))
 
 
 def post(session, participant, text="Vertrouwen begint bij luisteren.", table=0):
-    data = {"client_id": str(uuid.uuid4()), "table_id": session.tables[table].id, "text": text}
-    return domain.post_insight(session, participant, data)[0]
+    return post_in(session, participant, text, session.tables[table])[0]
 
 
 # --- session states -----------------------------------------------------------------------------

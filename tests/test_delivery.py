@@ -4,25 +4,19 @@ restart of the server process mid-session."""
 
 import asyncio
 import threading
-import uuid
 
 import pytest
 import requests
 import socketio
 
-from tests.support import Api, ResyncingSocket, SocketClient, run_async
+from tests.support import Api, ResyncingSocket, SocketClient, insight_body, run_async
+from tests.support.factories import join
 
 
 @pytest.fixture
-def room(api):
-    created = api.create_session()
-    tables = created["tables"]
-    phone = api.join(created["code"], tables[0]["id"], name="Sanne")
-    return created, tables, phone
-
-
-def body_for(table_id, text="Bewoners vertrouwen de buurman meer dan de folder.", **extra):
-    return {"client_id": str(uuid.uuid4()), "table_id": table_id, "text": text, **extra}
+def room(live_room):
+    """An open session on the live server and a phone at its first table."""
+    return live_room.created, live_room.created["tables"], join(live_room, name="Sanne")
 
 
 def all_insights(api, created) -> list[dict]:
@@ -42,7 +36,7 @@ def test_same_client_id_over_socket_and_http_at_once_stores_one(room, api, live_
     connections = [SocketClient(live_server.url, auth) for _ in range(8)]
     try:
         for _ in range(5):
-            body = body_for(tables[0]["id"])
+            body = insight_body(tables[0]["id"])
             start = threading.Barrier(16)
             answers: list = []
 
@@ -88,7 +82,7 @@ def test_many_async_clients_send_the_same_posts_at_once(room, api, live_server):
     (100 events: within one participant's socket budget of 120, see workshop/ratelimit.py.)
     """
     created, tables, phone = room
-    bodies = [body_for(tables[0]["id"], f"Inzicht {n}") for n in range(10)]
+    bodies = [insight_body(tables[0]["id"], f"Inzicht {n}") for n in range(10)]
     auth = {"session": created["code"], "role": "participant", "token": phone["token"]}
 
     async def one_phone(order):
@@ -123,7 +117,7 @@ def test_many_async_clients_send_the_same_posts_at_once(room, api, live_server):
 def test_retry_is_answered_even_when_the_session_closed_meanwhile(room, api, sockets):
     """An acknowledged-but-lost post is retried after the facilitator closed the session."""
     created, tables, phone = room
-    body = body_for(tables[0]["id"])
+    body = insight_body(tables[0]["id"])
     first = api.call(
         "POST", f"/sessions/{created['code']}/insights", phone["token"], 201, json=body
     )
@@ -137,13 +131,13 @@ def test_retry_is_answered_even_when_the_session_closed_meanwhile(room, api, soc
     assert again.json()["id"] == first.json()["id"]
     author = sockets(created["code"], "participant", phone["token"])
     assert author.call("insight:post", body)["insight"]["id"] == first.json()["id"]
-    new = author.call("insight:post", body_for(tables[0]["id"]))
+    new = author.call("insight:post", insight_body(tables[0]["id"]))
     assert new["ok"] is False and new["error"]["code"] == "session_not_open"
 
 
 def test_retries_of_a_stored_post_are_not_rate_limited(room, api):
     created, tables, phone = room
-    bodies = [body_for(tables[0]["id"], f"Inzicht {n}") for n in range(30)]
+    bodies = [insight_body(tables[0]["id"], f"Inzicht {n}") for n in range(30)]
     for body in bodies:  # the whole burst: 30 posts and votes
         api.call("POST", f"/sessions/{created['code']}/insights", phone["token"], 201, json=body)
     limited = api.post(created["code"], phone["token"], tables[0]["id"])
@@ -154,7 +148,7 @@ def test_retries_of_a_stored_post_are_not_rate_limited(room, api):
 
 def test_a_client_id_cannot_claim_another_participants_post(room, api):
     created, tables, phone = room
-    body = body_for(tables[0]["id"])
+    body = insight_body(tables[0]["id"])
     api.call("POST", f"/sessions/{created['code']}/insights", phone["token"], 201, json=body)
     other = api.join(created["code"], tables[0]["id"])
     taken = api.call(
@@ -279,7 +273,7 @@ def test_restart_loses_nothing_and_sockets_come_back_by_themselves(own_server):
     )
     try:
         before = [
-            me.sio.call("insight:post", body_for(table, f"Voor de herstart {n}"))["insight"]
+            me.sio.call("insight:post", insight_body(table, f"Voor de herstart {n}"))["insight"]
             for n in range(5)
         ]
         wall.wait_until(lambda c: len(c.mirror.visible()) == 5)
@@ -291,7 +285,7 @@ def test_restart_loses_nothing_and_sockets_come_back_by_themselves(own_server):
         during = api.post(code, phone["token"], table, "Meteen na de herstart").json()
         for client, count in zip((wall, me), connects, strict=True):
             client.wait_until(lambda c, count=count: c.connects > count and c.sio.connected)
-        after = me.sio.call("insight:post", body_for(table, "Weer live"), timeout=10)["insight"]
+        after = me.sio.call("insight:post", insight_body(table, "Weer live"), timeout=10)["insight"]
         acknowledged = {i["id"] for i in before} | {during["id"], after["id"]}
         wall.wait_until(lambda c: set(c.mirror.visible()) == acknowledged)
         me.wait_until(lambda c: set(c.mirror.visible()) == acknowledged)
@@ -299,7 +293,7 @@ def test_restart_loses_nothing_and_sockets_come_back_by_themselves(own_server):
         assert wall.mirror.duplicates() == 0 and me.mirror.duplicates() == 0
         # A retry of a post acknowledged before the restart is still answered with it.
         retry = me.sio.call(
-            "insight:post", {**body_for(table), "client_id": before[0]["client_id"]}
+            "insight:post", {**insight_body(table), "client_id": before[0]["client_id"]}
         )
         assert retry["insight"]["id"] == before[0]["id"]
     finally:

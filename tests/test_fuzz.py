@@ -2,7 +2,9 @@
 
 The answer is always a 2xx or a clear 4xx with an error code (or an error ack), never a 500 or an
 unhandled exception; afterwards the database is consistent. Bounded: a few hundred examples in
-total, well under a minute.
+total, well under a minute; still the largest part of the in-process tests' time, so the file is
+in the `slow` tier (tests/conftest.py). The named hostile families are checked one by one in the
+fast tiers by tests/test_malformed_input.py.
 """
 
 import uuid
@@ -12,6 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support import ORGANISER_TOKEN
+from tests.support.endpoints import JSON_ENDPOINTS, VOTE, S, endpoint_id, target_url
+
+pytestmark = pytest.mark.slow
 
 HOSTILE_TEXT = st.sampled_from(
     [
@@ -121,22 +126,7 @@ DEEP_VALUES = st.builds(
 )
 BODIES = st.dictionaries(st.sampled_from(FIELDS), JSON | DEEP_VALUES, max_size=6) | JSON
 
-S = "/api/v1/sessions/{code}"
-ENDPOINTS = [
-    ("POST", "/api/v1/sessions", "organiser"),
-    ("PATCH", S, "facilitator"),
-    ("POST", S + "/participants", None),
-    ("PATCH", S + "/participants/me", "participant"),
-    ("POST", S + "/insights", "participant"),
-    ("PATCH", S + "/insights/{insight}", "facilitator"),
-    ("POST", S + "/insights/{insight}/vote", "participant"),
-    ("POST", S + "/tables", "facilitator"),
-    ("PATCH", S + "/tables/{table}", "facilitator"),
-    ("PUT", S + "/tables/{table}/summary", "facilitator"),
-    ("POST", S + "/rounds", "facilitator"),
-    ("PUT", S + "/spotlight", "facilitator"),
-    ("POST", "/api/v1/events", "organiser"),
-]
+ENDPOINTS = [*JSON_ENDPOINTS, VOTE]
 GET_PATHS = [
     S + "/insights?since={value}",
     S + "/export.{value}",
@@ -205,10 +195,10 @@ def well_formed_but(path: str, method: str, targets: dict):
     return st.fixed_dictionaries({}, optional=dict.fromkeys(FIELDS, SCALARS)).filter(bool)
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e[0]} {e[1]}")
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=endpoint_id)
 def test_api_endpoints_survive_hostile_json(app, api_client, targets, endpoint):
     method, path, role = endpoint
-    url = path.format(code=targets["code"], insight=targets["insight"], table=targets["table"])
+    url = target_url(path, targets)
 
     @SETTINGS
     @given(body=BODIES | well_formed_but(path, method, targets))
@@ -223,16 +213,12 @@ def test_api_endpoints_survive_hostile_json(app, api_client, targets, endpoint):
 
 @pytest.mark.parametrize(
     "endpoint",
-    [
-        *(e for e in ENDPOINTS if not e[1].endswith("/vote")),  # the vote reads no body
-        ("PUT", S + "/tag-sets", "facilitator"),
-        ("POST", S + "/insights/{insight}/merge", "facilitator"),
-    ],
-    ids=lambda e: f"{e[0]} {e[1]}",
+    JSON_ENDPOINTS,
+    ids=endpoint_id,
 )
 def test_api_endpoints_refuse_json_nested_thousands_deep(api_client, targets, endpoint):
     method, path, role = endpoint
-    url = path.format(code=targets["code"], insight=targets["insight"], table=targets["table"])
+    url = target_url(path, targets)
 
     @settings(SETTINGS, max_examples=8)
     @given(raw=DEEP_JSON_TEXT)

@@ -4,7 +4,6 @@ import csv
 import io
 import json
 import re
-import uuid
 import zipfile
 from datetime import datetime
 from html.parser import HTMLParser
@@ -16,6 +15,7 @@ from markdown_it import MarkdownIt
 from PIL import Image
 
 from tests.support import ORGANISER_TOKEN, make_app
+from tests.support.factories import post_in
 from workshop import domain, harvest
 from workshop.harvest.csv_export import defuse
 from workshop.harvest.rows import HEADERS
@@ -36,11 +36,7 @@ TEXTS = [
 
 
 def post(session, participant, table, text, **fields):
-    insight, created = domain.post_insight(
-        session,
-        participant,
-        {"client_id": str(uuid.uuid4()), "table_id": table.id, "text": text, **fields},
-    )
+    insight, created = post_in(session, participant, text, table, **fields)
     assert created
     return insight
 

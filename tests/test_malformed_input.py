@@ -13,18 +13,17 @@ import uuid
 import pytest
 
 from tests.support import ORGANISER_TOKEN
+from tests.support.endpoints import JSON_ENDPOINTS, S, endpoint_id, target_url
 
 DEEP = "[" * 20_000 + "]" * 20_000
 DEEP_OBJECT = '{"a":' * 10_000 + "1" + "}" * 10_000
 SURROGATE = "\ud800"
-S = "/api/v1/sessions/{code}"
 
 
 def send(client, targets, method, path, role, body: str):
     token = targets["tokens"].get(role)
-    url = path.format(code=targets["code"], table=targets["table"], insight=targets["insight"])
     return client.open(
-        url,
+        target_url(path, targets),
         method=method,
         data=body,
         content_type="application/json",
@@ -32,26 +31,7 @@ def send(client, targets, method, path, role, body: str):
     )
 
 
-JSON_ENDPOINTS = [
-    ("POST", "/api/v1/sessions", "organiser"),
-    ("PATCH", S, "facilitator"),
-    ("POST", S + "/participants", None),
-    ("PATCH", S + "/participants/me", "participant"),
-    ("POST", S + "/insights", "participant"),
-    ("PATCH", S + "/insights/{insight}", "facilitator"),
-    ("POST", S + "/insights/{insight}/merge", "facilitator"),
-    ("POST", S + "/tables", "facilitator"),
-    ("PATCH", S + "/tables/{table}", "facilitator"),
-    ("PUT", S + "/tables/{table}/summary", "facilitator"),
-    ("POST", S + "/rounds", "facilitator"),
-    ("PATCH", S + "/rounds/current", "facilitator"),
-    ("PUT", S + "/spotlight", "facilitator"),
-    ("PUT", S + "/tag-sets", "facilitator"),
-    ("POST", "/api/v1/events", "organiser"),
-]
-
-
-@pytest.mark.parametrize("endpoint", JSON_ENDPOINTS, ids=lambda e: f"{e[0]} {e[1]}")
+@pytest.mark.parametrize("endpoint", JSON_ENDPOINTS, ids=endpoint_id)
 @pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT], ids=["array", "object"])
 def test_json_nested_twenty_thousand_deep_is_a_400(client, targets, endpoint, body):
     response = send(client, targets, *endpoint, body)

@@ -1,27 +1,26 @@
 """Socket.IO against a live server (`python app.py`): rooms, acks, resync, auth."""
 
-import uuid
-
 import pytest
+
+from tests.support import insight_body
+from tests.support.factories import join
 
 
 @pytest.fixture
-def room(api):
-    created = api.create_session()
-    tables = created["tables"]
-    phone = api.join(created["code"], tables[0]["id"], name="Sanne", organisation_type="installer")
-    return created, tables, phone
-
-
-def post_body(table_id, text="Collectief inkopen scheelt 20%.", **extra):
-    return {"client_id": str(uuid.uuid4()), "table_id": table_id, "text": text, **extra}
+def room(live_room):
+    """An open session on the live server and a phone at its first table."""
+    phone = join(live_room, name="Sanne", organisation_type="installer")
+    return live_room.created, live_room.created["tables"], phone
 
 
 def test_phone_posts_and_wall_receives(room, sockets):
     created, tables, phone = room
     wall = sockets(created["code"], "wall")
     phone_socket = sockets(created["code"], "participant", phone["token"])
-    ack = phone_socket.call("insight:post", post_body(tables[0]["id"], kind="success"))
+    ack = phone_socket.call(
+        "insight:post",
+        insight_body(tables[0]["id"], "Collectief inkopen scheelt 20%.", kind="success"),
+    )
     assert ack["ok"] is True
     insight = ack["insight"]
     received = wall.wait_for("insight:new", lambda i: i["id"] == insight["id"])
@@ -48,11 +47,13 @@ def test_phones_see_only_their_own_table(room, sockets, api):
     other_table = sockets(created["code"], "participant", elsewhere["token"])
     wall = sockets(created["code"], "wall")
     author = sockets(created["code"], "participant", phone["token"])
-    insight = author.call("insight:post", post_body(tables[0]["id"]))["insight"]
+    insight = author.call("insight:post", insight_body(tables[0]["id"]))["insight"]
     same_table.wait_for("insight:new", lambda i: i["id"] == insight["id"])
     wall.wait_for("insight:new", lambda i: i["id"] == insight["id"])
     # A later post at the other table proves the other phone was listening all along.
-    marker = other_table.call("insight:post", post_body(tables[1]["id"], "Andere tafel"))["insight"]
+    marker = other_table.call("insight:post", insight_body(tables[1]["id"], "Andere tafel"))[
+        "insight"
+    ]
     other_table.wait_for("insight:new", lambda i: i["id"] == marker["id"])
     assert insight["id"] not in [i["id"] for i in other_table.received("insight:new")]
 
@@ -60,7 +61,7 @@ def test_phones_see_only_their_own_table(room, sockets, api):
 def test_retry_with_same_client_id_stores_once(room, sockets, api):
     created, tables, phone = room
     author = sockets(created["code"], "participant", phone["token"])
-    body = post_body(tables[0]["id"])
+    body = insight_body(tables[0]["id"])
     first = author.call("insight:post", body)
     second = author.call("insight:post", body)
     http = api.call("POST", f"/sessions/{created['code']}/insights", phone["token"], json=body)
@@ -74,16 +75,16 @@ def test_bad_payloads_get_error_acks(room, sockets):
     created, tables, phone = room
     author = sockets(created["code"], "participant", phone["token"])
     assert author.call("insight:post", "not an object")["error"]["code"] == "bad_request"
-    too_long = author.call("insight:post", post_body(tables[0]["id"], "x" * 600))
+    too_long = author.call("insight:post", insight_body(tables[0]["id"], "x" * 600))
     assert (
         too_long == {"ok": False, "error": too_long["error"]}
         and too_long["error"]["code"] == "too_long"
     )
-    unknown = author.call("insight:post", post_body(987654))
+    unknown = author.call("insight:post", insight_body(987654))
     assert unknown["error"]["code"] == "table_not_found"
     wall = sockets(created["code"], "wall")
     assert (
-        wall.call("insight:post", post_body(tables[0]["id"]))["error"]["code"]
+        wall.call("insight:post", insight_body(tables[0]["id"]))["error"]["code"]
         == "participants_only"
     )
 
@@ -147,7 +148,7 @@ def test_state_and_round_changes_reach_everyone(room, sockets, api):
     for client in (phone_socket, wall):
         assert client.wait_for("round:update", lambda r: r["ends_at"])["number"] == 1
         client.wait_for("session:update", lambda s: s.get("state") == "paused")
-    refused = phone_socket.call("insight:post", post_body(tables[0]["id"]))
+    refused = phone_socket.call("insight:post", insight_body(tables[0]["id"]))
     assert refused["error"]["code"] == "session_not_open"
     # A phone reads the refusal in its page's language: the session's (nl), or the one it chose.
     assert (
@@ -155,7 +156,7 @@ def test_state_and_round_changes_reach_everyone(room, sockets, api):
         == "De sessie is gepauzeerd; je tekst blijft bewaard tot ze weer opent."
     )
     english = sockets(code, "participant", phone["token"], headers={"Cookie": "lang=en"})
-    refused = english.call("insight:post", post_body(tables[0]["id"]))
+    refused = english.call("insight:post", insight_body(tables[0]["id"]))
     assert (
         refused["error"]["message"] == "The session is paused; your text is kept until it reopens."
     )
@@ -187,7 +188,9 @@ def test_silent_mode_gives_walls_counts_not_texts(room, sockets, api):
     )
     wall = sockets(created["code"], "wall")
     author = sockets(created["code"], "participant", phone["token"])
-    insight = author.call("insight:post", post_body(tables[0]["id"], "Nog even stil."))["insight"]
+    insight = author.call("insight:post", insight_body(tables[0]["id"], "Nog even stil."))[
+        "insight"
+    ]
     update = wall.wait_for("session:update", lambda u: set(u) == {"counts"})
     assert update["counts"]["pending"] == 0 and update["counts"]["insights"] == 1
     assert insight["id"] not in [i["id"] for i in wall.received("insight:new")]

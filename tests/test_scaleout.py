@@ -17,6 +17,7 @@ from tests.support import (
     LiveServer,
     SocketClient,
 )
+from tests.support.closing import closed_after
 
 pytestmark = [
     pytest.mark.scaleout,
@@ -44,16 +45,11 @@ def servers(tmp_path_factory):
 
 @pytest.fixture
 def connect(servers):
-    opened = []
-
     def open_socket(server, code, role="wall", token=None):
-        client = SocketClient(server.url, {"session": code, "role": role, "token": token})
-        opened.append(client)
-        return client
+        return SocketClient(server.url, {"session": code, "role": role, "token": token})
 
-    yield open_socket
-    for client in opened:
-        client.close()
+    with closed_after(open_socket) as opened:
+        yield opened
 
 
 @pytest.fixture

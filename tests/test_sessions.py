@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from tests.support.factories import open_domain_session, post_in
 from workshop import domain
 from workshop.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, RateLimited
 from workshop.models import Insight, Session
@@ -15,15 +16,12 @@ from workshop.security import JOIN_CODE_ALPHABET, token_hash
 @pytest.fixture
 def room(ctx):
     """An open wijkaanpak session with one seated participant."""
-    session, key = domain.create_session("Aan tafel", "nl", "wijkaanpak")
-    domain.change_state(session, "open")
-    participant, token = domain.join(session, {"name": "Fatima", "table_id": session.tables[0].id})
+    session, key, (participant,) = open_domain_session(("Fatima",))
     return session, key, participant
 
 
 def post(session, participant, text="Vertrouwen begint bij luisteren.", **extra):
-    data = {"client_id": str(uuid.uuid4()), "table_id": session.tables[0].id, "text": text, **extra}
-    return domain.post_insight(session, participant, data)
+    return post_in(session, participant, text, **extra)
 
 
 def test_wijkaanpak_template_creates_its_three_tables(ctx):

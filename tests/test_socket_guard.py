@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from tests.rawws import connect_participant, frame, open_websocket, read_frame
-from tests.support import ORGANISER_TOKEN, LiveServer
+from tests.support import Api, LiveServer
+from tests.support.factories import make_session
 from workshop import socketguard
 
 WORKER_CONNECTIONS = 300
@@ -28,28 +29,18 @@ def server(tmp_path_factory):
     server.stop()
 
 
-def api(server, method, path, token=None, **kwargs):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.request(
-        method, f"{server.url}/api/v1{path}", headers=headers, timeout=10, **kwargs
-    )
-
-
 @pytest.fixture(scope="module")
 def room(server):
-    body = {"title": "Wachtkamer", "language": "nl", "template": "wijkaanpak"}
-    created = api(server, "POST", "/sessions", ORGANISER_TOKEN, json=body).json()
-    code = created["code"]
-    api(server, "PATCH", f"/sessions/{code}", created["facilitator_key"], json={"state": "open"})
-    return code, created["tables"][0]["id"]
+    """An open session on the guarded server: (its code, its first table)."""
+    room = make_session(Api(server.url), title="Wachtkamer")
+    return room.code, room.table
 
 
 def phone_posts(server, code, table_id) -> dict:
     """A phone joins, connects its socket (the library client, as the page does) and posts."""
     import socketio
 
-    token = api(server, "POST", f"/sessions/{code}/participants", json={"table_id": table_id})
-    token = token.json()["token"]
+    token = Api(server.url).join(code, table_id)["token"]
     client = socketio.Client(reconnection=False)
     try:
         client.connect(
@@ -75,8 +66,8 @@ def test_sockets_that_never_authenticate_cannot_fill_the_worker(server, room):
         assert status == 101
         idle.append(sock)
     code, table_id = room
-    token = api(server, "POST", f"/sessions/{code}/participants", json={"table_id": table_id})
-    phone = connect_participant(server.url, code, token.json()["token"])
+    token = Api(server.url).join(code, table_id)
+    phone = connect_participant(server.url, code, token["token"])
     try:
         answer = requests.get(server.url + "/api/v1/openapi.json", timeout=5)
         assert answer.status_code == 200
@@ -112,8 +103,8 @@ def test_a_raw_event_flood_is_cut_within_a_second_and_http_stays_up(server, room
     """Before: new HTTP requests took 5 to 10 s, the flooder was cut after about 10 s, and with
     three flooders gunicorn killed the worker (WORKER TIMEOUT)."""
     code, table_id = room
-    token = api(server, "POST", f"/sessions/{code}/participants", json={"table_id": table_id})
-    sock = connect_participant(server.url, code, token.json()["token"])
+    token = Api(server.url).join(code, table_id)
+    sock = connect_participant(server.url, code, token["token"])
     vote = frame('421["insight:vote",{"insight_id":1}]') * 50
     flooding = time.monotonic()
     cut_after = []
@@ -145,8 +136,8 @@ def test_a_raw_event_flood_is_cut_within_a_second_and_http_stays_up(server, room
 
 def test_an_over_budget_event_gets_the_rate_limited_ack_from_the_raw_frame(server, room):
     code, table_id = room
-    token = api(server, "POST", f"/sessions/{code}/participants", json={"table_id": table_id})
-    sock = connect_participant(server.url, code, token.json()["token"])
+    token = Api(server.url).join(code, table_id)
+    sock = connect_participant(server.url, code, token["token"])
     try:
         votes = (frame(f'42{n}["insight:vote",{{"insight_id":999999}}]') for n in range(160))
         sock.sendall(b"".join(votes))

@@ -51,6 +51,12 @@ def page_for(browser):
     assert not errors, errors
 
 
+def online(page):
+    """The page, once its connection badge says it is online."""
+    page.wait_for_selector('#connection[data-status="online"]')
+    return page
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

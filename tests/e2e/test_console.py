@@ -2,7 +2,7 @@
 
 import re
 
-from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
+from tests.e2e.conftest import LAPTOP, PHONE, WALL, online, screenshot
 
 
 def still(page):
@@ -16,8 +16,7 @@ def still(page):
 
 
 def open_console(page_for, created):
-    console = page_for(created["facilitator_url"], LAPTOP)
-    console.wait_for_selector('#connection[data-status="online"]')
+    console = online(page_for(created["facilitator_url"], LAPTOP))
     return console
 
 
@@ -26,8 +25,7 @@ def test_approving_a_pending_insight_shows_it_on_the_wall(api, page_for):
     code, key = created["code"], created["facilitator_key"]
     table = created["tables"][0]
     api.call("PATCH", f"/sessions/{code}", key, 200, json={"settings": {"premoderation": True}})
-    wall = page_for(created["wall_url"], WALL)
-    wall.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(created["wall_url"], WALL))
     console = open_console(page_for, created)
     assert "key=" not in console.url  # the key moved into the cookie
 
@@ -80,8 +78,7 @@ def test_edit_merge_and_round_from_the_console(api, page_for):
         code, people[1]["token"], tables[1]["id"], "Kan de netbeheerder eerder aansluiten?"
     ).json()
 
-    wall = page_for(created["wall_url"], WALL)
-    wall.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(created["wall_url"], WALL))
     console = open_console(page_for, created)
     second = open_console(page_for, created)  # a second facilitator sees every action live
     phone = page_for(tables[0]["join_url"], PHONE)
@@ -152,8 +149,7 @@ def test_host_summary_and_closing_view(api, page_for):
     created = api.create_session()
     code, key = created["code"], created["facilitator_key"]
     table = created["tables"][1]
-    wall = page_for(created["wall_url"], WALL)
-    wall.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(created["wall_url"], WALL))
     console = open_console(page_for, created)
     host_link = console.locator(
         f'.table-row[data-table-id="{table["id"]}"] [data-copy-host]'
@@ -183,7 +179,7 @@ def test_host_summary_and_closing_view(api, page_for):
     console.wait_for_selector("#new-key:not([hidden])")
     new_url = console.input_value("#new-key-url")
     assert new_url.startswith(created["wall_url"].replace("/w/", "/f/") + "?key=")
-    console.wait_for_selector('#connection[data-status="online"]')
+    online(console)
     console.select_option("#wall-view", "tables")
     wall.wait_for_selector('.wall[data-view="tables"]')
     assert console.locator("#revoked").is_hidden()

@@ -1,13 +1,12 @@
 """The core loop in a real browser: a phone joins from a table QR link, posts, and the wall shows it."""
 
-from tests.e2e.conftest import PHONE, WALL, screenshot
+from tests.e2e.conftest import PHONE, WALL, online, screenshot
 
 
 def test_phone_post_appears_on_the_wall(api, page_for):
     created = api.create_session()
     table = created["tables"][1]
-    wall = page_for(created["wall_url"], WALL)
-    wall.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(created["wall_url"], WALL))
 
     phone = page_for(table["join_url"], PHONE)
     assert phone.locator(f'input[name="table_id"][value="{table["id"]}"]').is_checked()
@@ -15,7 +14,7 @@ def test_phone_post_appears_on_the_wall(api, page_for):
     phone.select_option("#organisation_type", "housing_corporation")
     phone.click("#join-form button")
     phone.wait_for_selector("#compose")
-    phone.wait_for_selector('#connection[data-status="online"]')
+    online(phone)
     phone.fill("#text", "VvE's beslissen pas als iedereen dezelfde cijfers ziet.")
     phone.click('label.chip:has(input[value="lesson"])')
     phone.click("#send")

@@ -2,15 +2,14 @@
 
 import random
 
-from tests.e2e.conftest import WALL
+from tests.e2e.conftest import WALL, online
 from tests.support import InsightMirror
 from workshop.realtime import rooms
 
 
 def test_the_browsers_event_names_are_the_servers(api, page_for):
     created = api.create_session()
-    wall = page_for(created["wall_url"], WALL)
-    wall.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(created["wall_url"], WALL))
     events = wall.evaluate("import('/static/js/live.js').then((live) => ({ ...live.EVENTS }))")
     assert events == rooms.EVENT_NAMES
 
@@ -33,8 +32,7 @@ def insight_events(count: int, seed: int) -> list:
 def test_the_test_mirror_applies_insights_as_live_js_does(api, page_for):
     """InsightMirror (tests/support/sockets.py) and live.js's apply() agree, event for event."""
     created = api.create_session()
-    wall = page_for(created["wall_url"], WALL)
-    wall.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(created["wall_url"], WALL))
     for seed in range(5):
         events = insight_events(150, seed)
         in_browser = wall.evaluate(

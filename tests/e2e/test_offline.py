@@ -3,7 +3,7 @@ phone without JavaScript."""
 
 import json
 
-from tests.e2e.conftest import PHONE, WALL, screenshot
+from tests.e2e.conftest import PHONE, WALL, online, screenshot
 
 DELIVERED = '.insight .delivery[data-state="delivered"]'
 WAITING = '.insight .delivery[data-state="waiting"]'
@@ -24,11 +24,10 @@ def stored(api, created) -> list[dict]:
 def test_offline_post_waits_and_is_delivered_when_back_online(api, page_for):
     created = api.create_session()
     table = created["tables"][0]
-    wall = page_for(created["wall_url"], WALL)
-    wall.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(created["wall_url"], WALL))
     phone = page_for(table["join_url"], PHONE)
     join(phone)
-    phone.wait_for_selector('#connection[data-status="online"]')
+    online(phone)
 
     phone.context.set_offline(True)
     phone.wait_for_selector('#connection[data-status="offline"]')
@@ -58,7 +57,7 @@ def test_a_post_queued_in_a_closed_tab_is_sent_when_the_page_opens_again(api, pa
     table = created["tables"][0]
     phone = page_for(table["join_url"], PHONE)
     join(phone)
-    phone.wait_for_selector('#connection[data-status="online"]')
+    online(phone)
     context = phone.context
     context.set_offline(True)
     phone.wait_for_function("navigator.onLine === false")  # the page has seen it, as a phone would
@@ -89,7 +88,7 @@ def test_a_paused_session_keeps_the_text_until_it_reopens(api, page_for):
     table = created["tables"][0]
     phone = page_for(table["join_url"], PHONE)
     join(phone)
-    phone.wait_for_selector('#connection[data-status="online"]')
+    online(phone)
     api.call("PATCH", f"/sessions/{code}", key, 200, json={"state": "paused"})
     phone.wait_for_selector("#state-banner:not([hidden])")
     phone.fill("#text", "Even wachten tot de pauze voorbij is.")
@@ -116,8 +115,7 @@ def test_wall_catches_up_after_being_offline(api, page_for):
     voter = api.join(code, table["id"])
     kept = api.post(code, author["token"], table["id"], "Blijft staan").json()
     hidden = api.post(code, author["token"], table["id"], "Gaat weg").json()
-    wall = page_for(created["wall_url"], WALL)
-    wall.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(created["wall_url"], WALL))
     wall.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
     wall.context.set_offline(True)

@@ -1,15 +1,10 @@
 """A real room in a real browser: closing, the host page, the phone's join and post, the organiser."""
 
-from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
+from tests.e2e.conftest import LAPTOP, PHONE, WALL, online, screenshot
 from tests.e2e.test_accessibility import serious_violations
 from tests.support import ORGANISER_TOKEN
 
 ORGANISER_WIDE = {"width": 1366, "height": 768}
-
-
-def online(page):
-    page.wait_for_selector('#connection[data-status="online"]')
-    return page
 
 
 def test_closing_stops_the_wall_timer_and_takes_down_the_join_panel(api, page_for):

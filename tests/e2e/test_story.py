@@ -12,7 +12,7 @@ import re
 
 import docx
 
-from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
+from tests.e2e.conftest import LAPTOP, PHONE, WALL, online, screenshot
 from tests.support import ORGANISER_TOKEN
 
 PHONES = [
@@ -59,12 +59,11 @@ def test_the_whole_session_from_organiser_to_report(live_server, api, page_for):
     # It lands on the facilitator's console: the key went into the cookie, out of the address.
     console = organiser
     console.wait_for_url(re.compile(r"/f/[A-Z0-9]{6}$"))
-    console.wait_for_selector('#connection[data-status="online"]')
+    online(console)
     code = console.url.rsplit("/", 1)[-1]
     tables = api.call("GET", f"/sessions/{code}", expect=200).json()["tables"]
 
-    wall = page_for(f"{live_server.url}/w/{code}", WALL)
-    wall.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(f"{live_server.url}/w/{code}", WALL))
     assert wall.locator(".wall-event").inner_text().lower() == "energy-up 2026"
     assert wall.locator(".wall-column h2").all_inner_texts() == [t["name"] for t in tables]
     assert len(tables) == 3
@@ -89,7 +88,7 @@ def test_the_whole_session_from_organiser_to_report(live_server, api, page_for):
         phone.fill("#name", name)
         phone.select_option("#organisation_type", organisation)
         phone.click("#join-form button")
-        phone.wait_for_selector('#connection[data-status="online"]')
+        online(phone)
         phone.click(f'#kind-chips label:has(input[value="{kind}"])')
         for perspective in perspectives:
             phone.click(f'#perspective-chips label:has(input[value="{perspective}"])')
@@ -114,7 +113,7 @@ def test_the_whole_session_from_organiser_to_report(live_server, api, page_for):
     question_id = question.get_attribute("data-id")
     neighbour = page_for(f"{live_server.url}/j/{code}/{first_table['id']}", PHONE)
     neighbour.click("#join-form button")
-    neighbour.wait_for_selector('#connection[data-status="online"]')
+    online(neighbour)
     neighbour.locator(f'.insight[data-id="{question_id}"] [data-vote]').click()
     wall.locator(
         f'.insight[data-id="{question_id}"] [data-field="votes-count"]:text("1")'

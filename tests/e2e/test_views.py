@@ -1,16 +1,14 @@
 """Wall views in a real browser: the console switches the wall; the compass shows the right numbers."""
 
-from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
+from tests.e2e.conftest import LAPTOP, PHONE, WALL, online, screenshot
 from tests.seed_views import expected_perspectives, seed
 
 
 def test_console_switches_the_wall_and_the_compass_counts(api, page_for):
     created = api.create_session()
     data = seed(api, created)
-    wall = page_for(created["wall_url"], WALL)
-    wall.wait_for_selector('#connection[data-status="online"]')
-    console = page_for(created["facilitator_url"], LAPTOP)
-    console.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(created["wall_url"], WALL))
+    console = online(page_for(created["facilitator_url"], LAPTOP))
 
     console.select_option("#wall-view", "compass")
     wall.wait_for_selector('.wall[data-view="compass"][data-rendered="compass"]')
@@ -109,7 +107,7 @@ def test_phone_tags_and_votes_live(api, page_for):
 
     phone = page_for(table["join_url"], PHONE)
     phone.click("#join-form button")
-    phone.wait_for_selector('#connection[data-status="online"]')
+    online(phone)
     # A quick post: the kind chosen last stays chosen; a second tap on a kind clears it.
     phone.click('#kind-chips label:has(input[value="question"])')
     phone.click('#perspective-chips label:has(input[value="affordability"])')

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import online, screenshot
 from tests.seed_volume import PER_TABLE, seed_volume
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,8 +94,7 @@ def inside(inner, outer, slack=0.5) -> bool:
 def test_the_crowded_wall_is_legible(crowded, page_for, size):
     created, seeded = crowded
     viewport = VIEWPORTS[size]
-    wall = page_for(created["wall_url"], viewport)
-    wall.wait_for_selector('#connection[data-status="online"]')
+    wall = online(page_for(created["wall_url"], viewport))
     wall.wait_for_function(
         "[...document.querySelectorAll('.wall-column [data-feed]')].every((f) => f.dataset.paged)"
     )

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import LAPTOP, PHONE, WALL, screenshot
+from tests.support.closing import closed_after
 
 PAYLOADS = [
     "<script>window.__xss=1</script>",
@@ -66,16 +67,8 @@ class Watched:
 
 @pytest.fixture
 def watch(browser):
-    opened = []
-
-    def open_page(url, viewport=PHONE):
-        watched = Watched(browser, url, viewport)
-        opened.append(watched)
-        return watched
-
-    yield open_page
-    for watched in opened:
-        watched.close()
+    with closed_after(lambda url, viewport=PHONE: Watched(browser, url, viewport)) as open_page:
+        yield open_page
 
 
 @pytest.fixture

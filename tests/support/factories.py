@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .http import Api
+from .http import Api, insight_body
 
 
 @dataclass
@@ -45,3 +45,28 @@ def post(room: Room, token: str, text: str | None = None, table_id: int | None =
     """An insight posted by the participant with `token`: the HTTP response."""
     extra = {"text": text} if text is not None else {}
     return room.api.post(room.code, token, table_id or room.table, **extra, **body)
+
+
+# --- in the domain layer (no HTTP), inside an app context --------------------------------------
+
+
+def open_domain_session(names=(), title="Aan tafel", template="wijkaanpak"):
+    """An open session made by the domain layer, with a participant at the first table for each
+    of `names`: (session, facilitator key, participants)."""
+    from workshop import domain
+
+    session, key = domain.create_session(title, "nl", template)
+    domain.change_state(session, "open")
+    seat = session.tables[0].id if session.tables else None
+    people = [domain.join(session, {"name": name, "table_id": seat})[0] for name in names]
+    return session, key, people
+
+
+def post_in(session, participant, text=None, table=None, **fields):
+    """An insight posted by the domain layer at `table` (default the first): what
+    `domain.post_insight` returns, (insight, created)."""
+    from workshop import domain
+
+    table_id = (table or session.tables[0]).id
+    body = insight_body(table_id, **({"text": text} if text is not None else {}), **fields)
+    return domain.post_insight(session, participant, body)

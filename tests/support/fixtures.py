@@ -5,7 +5,8 @@ import functools
 import pytest
 
 from . import factories
-from .app import dispose, make_app, share_url_builders
+from .app import dispose, make_app, share_url_builders, snapshot
+from .closing import closed_after
 from .http import Api
 from .server import ORGANISER_TOKEN, LiveServer
 from .sockets import SocketClient
@@ -88,21 +89,23 @@ def live_room(make_live_session):
 @pytest.fixture
 def targets(app, make_session, join, post):
     """Every id a path can name, for hostile-input tests: an open session, its first table, a
-    participant, another participant's insight, an event, and the credentials of each role."""
-    from workshop import ratelimit
+    participant, another participant's insight, an event, and the credentials of each role.
+    Made once per test run and copied into each test's database (`snapshot`)."""
 
-    room = make_session()
-    me = join(room, name="Fuzz")["token"]
-    insight = post(room, join(room, name="Ander")["token"]).json()["id"]
-    event = room.api.call("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "E"}).json()
-    ratelimit.reset_all()
-    return {
-        "code": room.code,
-        "table": room.table,
-        "insight": insight,
-        "event": event["id"],
-        "tokens": {"facilitator": room.key, "participant": me, "organiser": ORGANISER_TOKEN},
-    }
+    def build():
+        room = make_session()
+        me = join(room, name="Fuzz")["token"]
+        insight = post(room, join(room, name="Ander")["token"]).json()["id"]
+        event = room.api.call("POST", "/events", ORGANISER_TOKEN, 201, json={"name": "E"}).json()
+        return {
+            "code": room.code,
+            "table": room.table,
+            "insight": insight,
+            "event": event["id"],
+            "tokens": {"facilitator": room.key, "participant": me, "organiser": ORGANISER_TOKEN},
+        }
+
+    return snapshot(app, "targets", build)
 
 
 @pytest.fixture
@@ -120,15 +123,10 @@ def post():
 @pytest.fixture
 def sockets(live_server):
     """Open socket clients against the live server; all are closed after the test."""
-    opened = []
 
     def connect(code, role="wall", token=None, server=None, headers=None):
-        client = SocketClient(
-            (server or live_server).url, {"session": code, "role": role, "token": token}, headers
-        )
-        opened.append(client)
-        return client
+        auth = {"session": code, "role": role, "token": token}
+        return SocketClient((server or live_server).url, auth, headers)
 
-    yield connect
-    for client in opened:
-        client.close()
+    with closed_after(connect) as opened:
+        yield opened

@@ -33,14 +33,19 @@ def fresh_database_url(folder: Path, name: str = "test") -> str:
     """A new empty database: a SQLite file, or a new PostgreSQL database on the test server."""
     if not TEST_DATABASE_URL:
         return f"sqlite:///{folder / f'{name}.sqlite3'}"
+    return create_postgres_database(TEST_DATABASE_URL)
+
+
+def create_postgres_database(server_url: str, prefix: str = "aantafel") -> str:
+    """A new empty database on the PostgreSQL server that `server_url` points at: its URL."""
     import sqlalchemy as sa
 
-    database = f"aantafel_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    database = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
     engine.dispose()
-    return TEST_DATABASE_URL.rsplit("/", 1)[0] + "/" + database
+    return server_url.rsplit("/", 1)[0] + "/" + database
 
 
 def free_port() -> int:
