@@ -37,14 +37,13 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 
 # The suite runs twice: on SQLite + one process, and on PostgreSQL + Redis (scale-out).
-# The second pass, on PostgreSQL + Redis: the API, live delivery, abuse, scale-out and every
-# feature that reads or writes across sessions (consent, photos, own posts, publishing, dashboard).
+# The second pass, on PostgreSQL + Redis: the API, live delivery, abuse, scale-out, and the
+# features whose queries or shared state differ there (library full text, dashboard presence,
+# themes, own posts withdrawn while others vote).
 SCALEOUT_TESTS = tests/test_api.py tests/test_realtime.py tests/test_delivery.py tests/test_abuse.py \
 	tests/test_scaleout.py tests/test_socket_guard.py tests/test_malformed_input.py \
 	tests/test_secrets.py tests/test_stats.py tests/test_votes.py tests/test_dashboard.py \
-	tests/test_consent.py tests/test_photos.py tests/test_own_posts.py tests/test_own_posts_live.py \
-	tests/test_publication.py tests/test_stories.py tests/test_library.py tests/test_themes.py \
-	tests/test_theme_suggestions.py
+	tests/test_own_posts_live.py tests/test_library.py tests/test_themes.py
 
 test: services $(VENV)/.dev translations lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
