@@ -2,7 +2,7 @@
 
 import threading
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import media, ratelimit, tags
@@ -15,6 +15,7 @@ from .fields import bool_field, id_field, is_row_id, tag_field, text_field
 from .photos import may_post_photo
 from .sessions import next_seq, require_open
 from .tables import get_table
+from .toggles import toggle_vote
 
 # Client ids that already paid their rate-limit token in this process, per session and participant.
 # Retries of one post that race each other (socket and HTTP at once, on PostgreSQL truly in
@@ -214,23 +215,11 @@ def vote(session: Session, participant: Participant, insight_id) -> tuple[int, b
     seq = next_seq(session)
     db.session.refresh(insight)  # a merge or a hide may have come first
     check_votable(insight, participant)
-    removed = db.session.execute(
-        delete(Vote).where(Vote.insight_id == insight.id, Vote.participant_id == participant.id)
-    ).rowcount
-    if not removed:
-        db.session.add(Vote(insight_id=insight.id, participant_id=participant.id))
-        db.session.flush()
-    counted = select(func.count()).select_from(Vote).where(Vote.insight_id == insight.id)
-    votes = db.session.execute(
-        update(Insight)
-        .where(Insight.id == insight.id)
-        .values(votes=counted.scalar_subquery(), seq=seq)
-        .returning(Insight.votes)
-    ).scalar_one()
+    votes, added = toggle_vote(Vote, Insight, "insight_id", insight.id, participant.id, seq=seq)
     db.session.commit()
     db.session.refresh(insight)  # may already hold a later tap; the answer is this tap's count
     changes.publish(changes.InsightChanged(session, insight, was_public=True))
-    return votes, not removed
+    return votes, added
 
 
 def check_votable(insight: Insight, participant: Participant) -> None:

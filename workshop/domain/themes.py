@@ -19,6 +19,7 @@ from . import changes, suggestions
 from .fields import id_field, is_row_id, text_field
 from .insights import get_insight
 from .sessions import next_seq, require_open
+from .toggles import toggle_vote
 
 log = logging.getLogger(__name__)
 MAX_THEME_NAME = 120
@@ -198,23 +199,9 @@ def vote_theme(session: Session, participant: Participant, theme_id) -> tuple[in
     # Lock the theme's row first, so two taps of one participant take turns across
     # connections and processes (on PostgreSQL both would otherwise insert and one would fail).
     db.session.execute(update(Theme).where(Theme.id == theme.id).values(votes=Theme.votes))
-    removed = db.session.execute(
-        delete(ThemeVote).where(
-            ThemeVote.theme_id == theme.id, ThemeVote.participant_id == participant.id
-        )
-    ).rowcount
-    if not removed:
-        db.session.add(ThemeVote(theme_id=theme.id, participant_id=participant.id))
-        db.session.flush()
-    counted = select(func.count()).select_from(ThemeVote).where(ThemeVote.theme_id == theme.id)
-    votes = db.session.execute(
-        update(Theme)
-        .where(Theme.id == theme.id)
-        .values(votes=counted.scalar_subquery())
-        .returning(Theme.votes)
-    ).scalar_one()
+    votes, added = toggle_vote(ThemeVote, Theme, "theme_id", theme.id, participant.id)
     changes.commit(changes.ThemesChanged(session))
-    return votes, not removed
+    return votes, added
 
 
 def suggestion_candidates(session: Session) -> list[Insight]:
