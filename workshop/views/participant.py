@@ -139,50 +139,26 @@ def post(code):
 @participant.post("/j/<code>/profile")
 def profile(code):
     """Who is speaking and the consent to be quoted, changed later (the "About you" form)."""
-    session = domain.get_session(code)
-    g.session_language = session.language
-    me = current_participant(session)
-    form = request.form
     fields = ("name", "organisation_type", *SPEAKER_FIELDS, "quote_consent")
-    data = {name: form[name] or None for name in fields if name in form}
-    try:
-        domain.update_participant(session, me, data)
-    except DomainError as error:
-        return render_phone(session, me, error=_(error.message), status=error.status)
-    return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
+    data = {name: request.form[name] or None for name in fields if name in request.form}
+    return phone_form(code, lambda session, me: domain.update_participant(session, me, data))
 
 
 @participant.post("/j/<code>/themes/<int:theme_id>/vote")
 def vote_theme(code, theme_id):
     """A vote for a theme from the plain form (phone.js votes over Socket.IO instead)."""
-    session = domain.get_session(code)
-    g.session_language = session.language
-    me = current_participant(session)
-    try:
-        domain.vote_theme(session, me, theme_id)
-    except DomainError as error:
-        return render_phone(session, me, error=_(error.message), status=error.status)
-    return redirect(
-        url_for("participant.phone", code=session.code, table_id=me.table_id, _anchor="themes")
-    )
+    return phone_form(code, lambda session, me: domain.vote_theme(session, me, theme_id), "themes")
 
 
 @participant.post("/j/<code>/vote/<int:insight_id>")
 def vote(code, insight_id):
-    session = domain.get_session(code)
-    g.session_language = session.language
-    me = current_participant(session)
-    try:
-        domain.vote(session, me, insight_id)
-    except DomainError as error:
-        return render_phone(session, me, error=_(error.message), status=error.status)
-    return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
+    return phone_form(code, lambda session, me: domain.vote(session, me, insight_id))
 
 
 @participant.post("/j/<code>/edit/<int:insight_id>")
 def edit(code, insight_id):
     """The no-JavaScript edit of an own insight (the form under its "Edit")."""
-    return own_post_form(
+    return phone_form(
         code, lambda session, me: domain.edit_own_insight(session, me, insight_id, request.form)
     )
 
@@ -190,15 +166,17 @@ def edit(code, insight_id):
 @participant.post("/j/<code>/withdraw/<int:insight_id>")
 def withdraw(code, insight_id):
     """The no-JavaScript withdrawal of an own insight (the form under its "Withdraw")."""
-    return own_post_form(code, lambda session, me: domain.withdraw_insight(session, me, insight_id))
+    return phone_form(code, lambda session, me: domain.withdraw_insight(session, me, insight_id))
 
 
 @participant.post("/j/<code>/withdraw-all")
 def withdraw_all(code):
-    return own_post_form(code, domain.withdraw_all)
+    return phone_form(code, domain.withdraw_all)
 
 
-def own_post_form(code, operation):
+def phone_form(code, operation, anchor: str | None = None):
+    """A form of the phone without JavaScript: do `operation(session, me)`, then back to the phone
+    page (at `anchor`), or the page again with the error."""
     session = domain.get_session(code)
     g.session_language = session.language
     me = current_participant(session)
@@ -206,4 +184,6 @@ def own_post_form(code, operation):
         operation(session, me)
     except DomainError as error:
         return render_phone(session, me, error=_(error.message), status=error.status)
-    return redirect(url_for("participant.phone", code=session.code, table_id=me.table_id))
+    return redirect(
+        url_for("participant.phone", code=session.code, table_id=me.table_id, _anchor=anchor)
+    )
