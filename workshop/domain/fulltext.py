@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 
 import snowballstemmer
 from sqlalchemy import column, event, inspect, literal_column, select, text, union_all
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import Select
 
 from ..extensions import db
@@ -137,33 +138,42 @@ def matching_ids(query: str) -> Select | None:
 # --- keeping the SQLite copy up to date ------------------------------------------------------------
 
 
-def write_copy(connection, insight_id: int, value: str, language: str) -> None:
+def write_copy(connection, insight_id: int, value: str, language: str, new: bool = False) -> None:
     language = language_of(language)
     copies = {code: "" for code in LANGUAGES}
     copies[language] = " ".join(stem(value or "", language))
-    connection.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": insight_id})
+    if not new:
+        connection.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": insight_id})
     connection.execute(
         text(f"INSERT INTO {FTS_TABLE} (rowid, nl, en) VALUES (:id, :nl, :en)"),
         {"id": insight_id, **copies},
     )
 
 
-def session_language(connection, session_id: int) -> str:
-    found = connection.execute(select(Session.language).where(Session.id == session_id)).scalar()
+def session_language(connection, insight: Insight) -> str:
+    """The language of the insight's session: from the ORM session's identity map when the
+    session row is loaded there (a post has it), so posting reads nothing back after its INSERT."""
+    state = inspect(insight)
+    loaded = state.session.identity_map.get(identity_key(Session, insight.session_id))
+    if loaded is not None:
+        return language_of(loaded.language)
+    found = connection.execute(
+        select(Session.language).where(Session.id == insight.session_id)
+    ).scalar()
     return language_of(found)
 
 
 @event.listens_for(Insight, "after_insert")
 def copy_new(_mapper, connection, insight: Insight) -> None:
     if is_sqlite(connection):
-        language = session_language(connection, insight.session_id)
-        write_copy(connection, insight.id, insight.text, language)
+        language = session_language(connection, insight)
+        write_copy(connection, insight.id, insight.text, language, new=True)
 
 
 @event.listens_for(Insight, "after_update")
 def copy_edited(_mapper, connection, insight: Insight) -> None:
     if is_sqlite(connection) and inspect(insight).attrs.text.history.has_changes():
-        language = session_language(connection, insight.session_id)
+        language = session_language(connection, insight)
         write_copy(connection, insight.id, insight.text, language)
 
 
