@@ -84,6 +84,7 @@ def test_client_ids_of_another_session_do_not_skip_the_budget(api_client, room):
     assert statuses == [429] * 10
 
 
+@pytest.mark.slow  # seconds, not milliseconds: outside the fast tiers
 def test_a_phone_keeps_posting_while_identities_behind_its_address_flood(
     api_client, room, monkeypatch
 ):

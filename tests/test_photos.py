@@ -190,6 +190,7 @@ HUGE = {
 }
 
 
+@pytest.mark.slow  # seconds, not milliseconds: outside the fast tiers
 @pytest.mark.parametrize("name", HUGE)
 def test_huge_images_are_refused_before_they_are_decoded(app, client, everyone, join, name):
     token = join(everyone)["token"]

@@ -4,6 +4,8 @@ tests/data/theme_suggestions_nl.json, measured as precision and recall of the pr
 import sys
 from pathlib import Path
 
+import pytest
+
 from workshop.domain import suggestions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -22,6 +24,7 @@ def test_the_labelled_set_is_big_enough_and_realistic():
     assert len({text for _, text in items}) == len(items)
 
 
+@pytest.mark.slow  # seconds, not milliseconds: outside the fast tiers
 def test_precision_and_recall_of_the_proposed_pairs(capsys):
     items, group_of = labelled_items()
     groups = suggestions.suggest(items, "nl")

@@ -199,6 +199,7 @@ def test_merging_carries_the_theme_to_the_kept_insight(themed):
 # --- suggestions over HTTP -----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # seconds, not milliseconds: outside the fast tiers
 def test_suggestions_group_what_says_the_same_and_skip_themed_insights(themed):
     room, ids, _ = themed
     groups = room.api.call("GET", themes_url(room, "/suggestions"), room.key, 200).json()["groups"]
