@@ -138,13 +138,26 @@ class LeanPhone:
 
 
 class Wall(Phone):
-    async def connect(self):
-        await self.sio.connect(
-            self.url,
-            auth={"session": self.code, "role": "wall"},
-            transports=["websocket"],
-            wait_timeout=30,
-        )
+    async def connect(self, attempts: int = 10):
+        """Connect as the wall page does: refused, it tries again a second later (the address's
+        connect budget may just have been spent by a room of phones)."""
+        reasons = []
+        for attempt in range(attempts):
+            self.sio = socketio.AsyncClient(reconnection=False)
+            self.sio.on("insight:new", self._on_new)
+            self.sio.on("connect_error", lambda data=None: reasons.append(data))
+            try:
+                await self.sio.connect(
+                    self.url,
+                    auth={"session": self.code, "role": "wall"},
+                    transports=["websocket"],
+                    wait_timeout=30,
+                )
+                return
+            except socketio.exceptions.ConnectionError as error:
+                if attempt == attempts - 1:
+                    raise ConnectionError(f"wall refused: {reasons[-1:] or error}") from error
+                await asyncio.sleep(1)
 
 
 # --- passive phones in helper processes ---------------------------------------------------------

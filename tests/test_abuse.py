@@ -496,3 +496,15 @@ def test_rotated_key_revokes_sockets_on_every_process(tmp_path):
     finally:
         second.stop()
         first.stop()
+
+
+def test_the_walls_get_in_after_a_room_of_2000_phones_behind_one_address(app):
+    """Venue wifi puts every phone behind one address: their join storm must leave room for the
+    walls and consoles (at 2,000 the sliding window kept them out for up to 20 s)."""
+    from workshop import ratelimit
+
+    with app.test_request_context():
+        for _ in range(2000):
+            ratelimit.connects_per_address.check("192.0.2.1", "phone")
+        for _ in range(3):  # two walls and a console
+            ratelimit.connects_per_address.check("192.0.2.1", "wall")

@@ -306,3 +306,26 @@ def test_the_page_shows_a_host_photo_full_size_and_without_exif(app, client, roo
     assert f'<img src="{quote["photo"]["url"]}"' in page
     served = client.get(path_of(quote["photo"]["url"]))
     assert served.status_code == 200 and b"Exif" not in served.data
+
+
+def test_the_page_shows_the_themes_with_their_quotable_insights(told, join, post):
+    shy = join(told, name="Rik")["token"]
+    kept_here = post(told, shy, "Alleen voor de zaal gezegd.", quote_consent="room").json()
+    listed = told.api.call("GET", f"/sessions/{told.code}/insights", told.key, 200).json()
+    visible = [i for i in listed["insights"] if i["status"] == "visible"]
+    theme = told.api.call(
+        "POST", f"/sessions/{told.code}/themes", told.key, 201,
+        json={"name": "Vertrouwen", "insight_ids": [i["id"] for i in visible]},
+    ).json()  # fmt: skip
+    assert kept_here["id"] in [i["id"] for i in visible]  # the room post is in the theme
+    url = publish(told).json()["url"]
+
+    data = told.api.client.get(path_of(url) + ".json").get_json()
+    [shown] = data["themes"]
+    assert shown["name"] == theme["name"] == "Vertrouwen" and shown["votes"] == 0
+    texts = {q["text"] for q in shown["quotes"]}
+    assert "Keukentafelgesprekken werkten beter dan folders." in texts
+    assert "Alleen voor de zaal gezegd." not in texts  # "room": never on a page
+    assert all(q["table"] for q in shown["quotes"])
+    page = told.api.client.get(path_of(url)).text
+    assert "Vertrouwen" in page and "Alleen voor de zaal gezegd." not in page

@@ -22,7 +22,8 @@ def test_every_message_is_translated_to_dutch(tmp_path):
     with template.open("rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}
     with (ROOT / "workshop/translations/nl/LC_MESSAGES/messages.po").open("rb") as f:
-        dutch = {m.id: m.string for m in read_po(f, locale="nl") if m.id}
+        # A fuzzy entry is a guess pybabel made from another message: compiled, it is not used.
+        dutch = {m.id: m.string for m in read_po(f, locale="nl") if m.id and not m.fuzzy}
     missing = sorted(str(i) for i in wanted if not dutch.get(i))
     assert len(wanted) > 50
     assert missing == [], f"untranslated (run `make catalogues`, then translate): {missing}"

@@ -72,7 +72,25 @@ def session_page(session: Session, language: str) -> dict:
         "url": url_of(session) if session.publication_slug else None,
         "listed": session.publication_listed,
         "tables": [table_page(session, t, language, tag_set) for t in session.tables],
+        "themes": themes_page(session, language, tag_set),
     }
+
+
+def themes_page(session: Session, language: str, tag_set) -> list[dict]:
+    """The facilitator's themes across tables with their quotable insights and votes."""
+    tables = {table.id: table.name for table in session.tables}
+    return [
+        {
+            "name": summary.name,
+            "votes": summary.votes,
+            "quotes": [
+                quote(insight, language, tag_set) | {"table": tables.get(insight.table_id, "")}
+                for insight in summary.insights
+                if insight.quotable
+            ],
+        }
+        for summary in domain.themes_of(session)
+    ]
 
 
 def event_page(event: Event, language: str) -> dict:
