@@ -39,11 +39,12 @@ format: $(VENV)/.dev
 # The suite runs twice: on SQLite + one process, and on PostgreSQL + Redis (scale-out).
 # The second pass, on PostgreSQL + Redis: the API, live delivery, abuse, scale-out, and the
 # features whose queries or shared state differ there (library full text, dashboard presence,
-# themes, own posts withdrawn while others vote).
+# themes, own posts withdrawn while others vote), with their browser tests.
 SCALEOUT_TESTS = tests/test_api.py tests/test_realtime.py tests/test_delivery.py tests/test_abuse.py \
 	tests/test_scaleout.py tests/test_socket_guard.py tests/test_malformed_input.py \
 	tests/test_secrets.py tests/test_stats.py tests/test_votes.py tests/test_dashboard.py \
-	tests/test_own_posts_live.py tests/test_library.py tests/test_themes.py
+	tests/test_own_posts_live.py tests/test_library.py tests/test_themes.py \
+	tests/e2e/test_dashboard.py tests/e2e/test_library.py tests/e2e/test_themes.py
 
 test: services $(VENV)/.dev translations lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
