@@ -439,19 +439,13 @@ def test_the_organiser_download_page_holds_no_room_insight(app, consented):
 def test_the_json_import_round_trips_consent_and_who_is_speaking(app, consented, tmp_path):
     import json
 
-    from tests.support import make_app
+    from tests.support.app import restored_app
     from workshop import domain, harvest
 
     backup = download(
         consented, f"/sessions/{consented.code}/export.json?include_hidden=1", consented.key
     )
-    path = tmp_path / "backup.json"
-    path.write_bytes(backup)
-    (tmp_path / "fresh").mkdir()
-    fresh = make_app(tmp_path / "fresh")
-    with fresh.app_context():
-        result = fresh.test_cli_runner().invoke(args=["import-json", str(path)])
-        assert result.exit_code == 0, result.output
+    with restored_app(tmp_path, backup):
         restored = domain.get_session(consented.code)
         again = harvest.export([restored], "json", {"include_hidden": "1"}).stream.getvalue()
         report = harvest.export([restored], "md", {}).stream.getvalue().decode()

@@ -184,19 +184,14 @@ def test_erasing_a_session_erases_its_stories(table):
 
 
 def test_stories_travel_in_the_json_backup(table, tmp_path):
-    from tests.support import make_app
+    from tests.support.app import restored_app
     from workshop import harvest
 
     session, first = table
     domain.write_story(session, first.id, {"text": "## Ons verhaal\n\nBewoners **eerst**."})
     domain.publish(session, {"listed": True})
-    backup = tmp_path / "backup.json"
-    backup.write_bytes(harvest.export([session], "json", {"include_hidden": "1"}).stream.read())
-    (tmp_path / "fresh").mkdir()
-    fresh = make_app(tmp_path / "fresh")
-    with fresh.app_context():
-        result = fresh.test_cli_runner().invoke(args=["import-json", str(backup)])
-        assert result.exit_code == 0, result.output
+    backup = harvest.export([session], "json", {"include_hidden": "1"}).stream.read()
+    with restored_app(tmp_path, backup):
         restored = domain.get_session(session.code)
         assert domain.get_story(restored, restored.tables[0].id) == (
             "## Ons verhaal\n\nBewoners **eerst**.",

@@ -538,18 +538,12 @@ def test_a_double_tap_from_two_connections_of_one_phone_counts_once(
 
 
 def test_a_json_backup_restores_the_themes_their_insights_and_votes(voted, tmp_path):
-    from tests.support import make_app
+    from tests.support.app import restored_app
     from workshop import domain, harvest
 
     room, ids, _theme = voted
     backup = export(room, "json", include_hidden="1")
-    path = tmp_path / "backup.json"
-    path.write_bytes(backup)
-    (tmp_path / "fresh").mkdir()
-    fresh = make_app(tmp_path / "fresh")
-    with fresh.app_context():
-        result = fresh.test_cli_runner().invoke(args=["import-json", str(path)])
-        assert result.exit_code == 0, result.output
+    with restored_app(tmp_path, backup):
         restored = domain.get_session(room.code)
         (summary,) = domain.themes_of(restored)
         assert (summary.name, summary.votes) == ("Kosten van het warmtenet", 1)

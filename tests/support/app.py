@@ -1,6 +1,7 @@
 """The app under test, built from one config: every test app differs from it only where it says."""
 
 import atexit
+import contextlib
 import copy
 import functools
 import shutil
@@ -190,3 +191,17 @@ def snapshot(app: Flask, name: str, build):
         target.close()
     reset_all()
     return copy.deepcopy(answer)  # a test may change its own
+
+
+@contextlib.contextmanager
+def restored_app(folder: Path, backup: bytes):
+    """A fresh app in `folder` with `backup` (a JSON export) imported by `flask import-json`;
+    the body runs in its app context."""
+    path = folder / "backup.json"
+    path.write_bytes(backup)
+    (folder / "fresh").mkdir()
+    fresh = make_app(folder / "fresh")
+    with fresh.app_context():
+        result = fresh.test_cli_runner().invoke(args=["import-json", str(path)])
+        assert result.exit_code == 0, result.output
+        yield fresh
