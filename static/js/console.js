@@ -3,6 +3,7 @@
 import { fillCard, newCard } from "./cards.js";
 import { mountConsoleThemes } from "./console_themes.js";
 import { EVENTS, connectLive, pageData, showConnection, startTimer } from "./live.js";
+import { secondClickDoes } from "./two_clicks.js";
 
 const data = pageData();
 const strings = data.strings;
@@ -375,17 +376,7 @@ editor.addEventListener("click", (event) => {
     const order = rows.indexOf(row) + Number(button.dataset.move);
     if (order >= 0 && order < rows.length) act(call("PATCH", `/tables/${row.dataset.tableId}`, { order }));
   } else if (button.hasAttribute("data-remove")) {
-    // Two clicks instead of a confirm() dialog: the second one within 4 s removes the table.
-    if (button.dataset.armed) act(call("DELETE", `/tables/${row.dataset.tableId}`));
-    else {
-      button.dataset.armed = "1";
-      const label = button.textContent;
-      button.textContent = strings.confirm_remove;
-      setTimeout(() => {
-        delete button.dataset.armed;
-        button.textContent = label;
-      }, 4000);
-    }
+    secondClickDoes(button, strings.confirm_remove, () => act(call("DELETE", `/tables/${row.dataset.tableId}`)));
   } else if (button.dataset.copyHost) {
     copy(button.dataset.copyHost, button);
   }

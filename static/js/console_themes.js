@@ -2,6 +2,8 @@
 // (its "Theme" menu), and accept a suggested group of insights that say the same as a theme in
 // one click. Changes go through the API; `theme:update` brings every console the same list.
 
+import { secondClickDoes } from "./two_clicks.js";
+
 export function mountConsoleThemes({ call, act, strings, initial }) {
   const $ = (id) => document.getElementById(id);
   const rows = $("theme-rows");
@@ -83,18 +85,8 @@ export function mountConsoleThemes({ call, act, strings, initial }) {
   rows.addEventListener("click", (event) => {
     const button = event.target.closest("[data-remove-theme]");
     if (!button) return;
-    // Two clicks instead of a confirm() dialog, as for tables.
-    if (button.dataset.armed) {
-      act(call("DELETE", `/themes/${button.closest(".theme-row").dataset.themeId}`));
-      return;
-    }
-    button.dataset.armed = "1";
-    const label = button.textContent;
-    button.textContent = strings.confirm_remove;
-    setTimeout(() => {
-      delete button.dataset.armed;
-      button.textContent = label;
-    }, 4000);
+    const themeId = button.closest(".theme-row").dataset.themeId;
+    secondClickDoes(button, strings.confirm_remove, () => act(call("DELETE", `/themes/${themeId}`)));
   });
   $("add-theme").addEventListener("submit", (event) => {
     event.preventDefault();

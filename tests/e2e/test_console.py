@@ -198,3 +198,20 @@ def test_cards_page_screenshot(api, page_for):
     page.wait_for_selector(".print-card img")
     assert page.locator("article.print-card").count() == 4
     screenshot(page, "console-cards-page")
+
+
+def test_removing_a_table_takes_a_second_click(api, page_for):
+    created = api.create_session()
+    last = created["tables"][-1]["id"]
+    console = page_for(created["facilitator_url"] + "&lang=en", LAPTOP)
+    online(console)
+    row = console.locator(f'.table-row[data-table-id="{last}"]')
+    row.locator("summary").first.click()  # its "Edit" fold
+    remove = row.locator("[data-remove]")
+    label = remove.inner_text()
+    remove.click()
+    assert remove.inner_text() != label  # armed: it says what the second click does
+    assert len(api.call("GET", f"/sessions/{created['code']}").json()["tables"]) == 3
+    remove.click()
+    row.wait_for(state="detached")
+    assert len(api.call("GET", f"/sessions/{created['code']}").json()["tables"]) == 2
