@@ -5,6 +5,7 @@ What it may show (quotable insights of published, listed sessions only), Dutch a
 stemming in the database's full-text search, facet counts, and hostile queries.
 """
 
+import re
 from xml.etree import ElementTree
 
 import pytest
@@ -252,6 +253,10 @@ def test_the_page_works_without_script_in_both_languages(client, shelf):
     assert "Bewoners willen eerst weten wat het kost." in page.text
     assert "Keukentafelgesprekken" not in page.text  # a success, not a lesson
     assert '<option value="lesson" selected>' in page.text
+    switch = re.search(r'<a href="([^"]+)" hreflang="en"', page.text).group(1)
+    assert (
+        "q=bewoners" in switch and "kind=lesson" in switch and "lang=en" in switch
+    )  # the search stays
     english = client.get("/library?lang=en")
     assert "Library of practice stories" in english.text and "5 insights" in english.text
     assert "<script" not in english.text
