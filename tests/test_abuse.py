@@ -154,12 +154,15 @@ def test_join_code_guessing_is_throttled_without_locking_out_the_room(client, ap
     unused_real = api_client.create_session(title="Nog niemand")["code"]
     venue = "203.0.113.7"
     assert guess(client, real, venue).status_code == 200  # the room's phones know this code
+    started = time.monotonic()
     statuses = [
         guess(client, f"ZZ{n:04d}".replace("0", "Q"), venue, api=n % 2 == 0).status_code
         for n in range(150)
     ]
+    refilled = time.monotonic() - started  # one more guess a second, once the window turns
     assert statuses[:120] == [404] * 120
-    assert set(statuses[120:]) == {429}
+    assert set(statuses[120:]) <= {404, 429} and statuses[120:].count(404) <= refilled + 1
+    assert statuses[-1] == 429, statuses
     throttled = guess(client, "QQQQQQ", venue)
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
     assert throttled.get_json()["error"]["code"] == "too_many_unknown_codes"
