@@ -1,30 +1,30 @@
-"""Entry point: `python app.py` migrates the database and serves HTTP and Socket.IO with gevent."""
+"""Entry point: `python app.py` prepares the database, then serves HTTP and Socket.IO with gevent.
 
-from gevent import monkey
+Start-up takes three processes, so that the one that serves holds only what serving needs:
 
-monkey.patch_all()  # before every other import: sockets, threads and the Redis client cooperate
+1. a short-lived child (`python app.py --prepare`) checks the settings, runs the migrations and,
+   on a first start, creates the demo session and prints the links; Alembic stays in it;
+2. gunicorn's master, which imports nothing of the app;
+3. gunicorn's one gevent worker, which builds the app and serves.
 
-import os  # noqa: E402
-import sys  # noqa: E402
+A master that had built the app before forking kept 88 MB of the 244 MB the server took with
+1,000 phones (PSS): pages the worker had since copied, held twice (docs/BENCHMARKS.md).
+"""
 
-from gunicorn.app.base import BaseApplication  # noqa: E402
+import os
+import subprocess
+import sys
 
-from workshop import create_app  # noqa: E402
-from workshop.cli import prepare  # noqa: E402
-from workshop.config import ConfigError  # noqa: E402
-from workshop.openfiles import raise_open_file_limit  # noqa: E402
-
-try:
-    app = create_app()
-except ConfigError as error:
-    sys.exit(f"Aan tafel cannot start: {error}")  # exit code 1, the message on stderr
+from gunicorn.app.base import BaseApplication
 
 
 class Server(BaseApplication):
     """gunicorn's gevent worker, started from here: answers WebSocket closes at once."""
 
     def load_config(self):
-        self.cfg.set("bind", f"{app.config['HOST']}:{app.config['PORT']}")
+        # The same defaults as workshop/config.py, read here so the master never imports the app.
+        host, port = os.environ.get("HOST", "0.0.0.0"), int(os.environ.get("PORT", "5000"))
+        self.cfg.set("bind", f"{host}:{port}")
         self.cfg.set("worker_class", "gevent")
         self.cfg.set("workers", 1)
         # Every socket is a connection of the worker, authenticated or not. An idle WebSocket costs
@@ -40,11 +40,33 @@ class Server(BaseApplication):
         self.cfg.set("control_socket_disable", True)
 
     def load(self):
-        return app
+        """In the worker, after gunicorn's gevent worker has monkey-patched it."""
+        from workshop import create_app
+        from workshop.openfiles import raise_open_file_limit
+
+        raise_open_file_limit()  # every connected phone is a file descriptor
+        return create_app(migrations=False)
+
+
+def prepare() -> None:
+    """The child's work: exit 1 with the reason when a setting makes starting unsafe."""
+    from workshop import create_app
+    from workshop.cli import prepare as prepare_database
+    from workshop.config import ConfigError
+
+    try:
+        app = create_app()
+    except ConfigError as error:
+        sys.exit(f"Aan tafel cannot start: {error}")
+    if os.environ.get("MIGRATE_ON_START", "1") != "0":
+        prepare_database(app)
 
 
 if __name__ == "__main__":
-    if os.environ.get("MIGRATE_ON_START", "1") != "0":
-        prepare(app)
-    raise_open_file_limit()
-    Server().run()
+    if sys.argv[1:] == ["--prepare"]:
+        prepare()
+    else:
+        prepared = subprocess.run([sys.executable, os.path.abspath(__file__), "--prepare"])
+        if prepared.returncode:
+            sys.exit(prepared.returncode)
+        Server().run()

@@ -91,33 +91,3 @@ def test_a_post_reloads_nothing_after_its_commit(app, seated):
     assert ack["ok"] is True and new_insights(wall)
     after_insert = statements[statements.index("INSERT") + 1 :]
     assert "SELECT" not in after_insert, statements
-
-
-def test_export_and_print_libraries_load_on_first_use(tmp_path):
-    """A server that never exports or prints does not carry openpyxl, numpy, python-docx or
-    ReportLab (about 60 MB of every process before); the first export loads its writer."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    heavy = ("openpyxl", "numpy", "docx", "reportlab")
-    script = f"""
-import sys
-from workshop import create_app, harvest
-create_app({{"SQLALCHEMY_DATABASE_URI": "sqlite:///{tmp_path}/x.sqlite3", "REDIS_URL": None}})
-print(sorted(m for m in {heavy!r} if m in sys.modules))
-harvest.export([], "xlsx")
-print(sorted(m for m in {heavy!r} if m in sys.modules))
-"""
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=Path(__file__).resolve().parent.parent,
-        env={"SECRET_KEY": "test", "ORGANISER_TOKEN": "x" * 40, "PATH": ""},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    at_start, after_export = done.stdout.splitlines()
-    assert at_start == "[]"
-    assert "openpyxl" in after_export

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from . import catalogues, config, media, ratelimit, security, wire
 from .catalogues import LANGUAGES, select_locale
 from .errors import DomainError
-from .extensions import babel, csrf, db, migrate, socketio
+from .extensions import babel, csrf, db, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 # The forms that may carry a photo: the API's post, the phone's form, the table host's form.
@@ -42,7 +42,9 @@ class UploadRequest(Request):
         self._max_content_length = value
 
 
-def create_app(overrides: dict | None = None) -> Flask:
+def create_app(overrides: dict | None = None, *, migrations: bool = True) -> Flask:
+    """The app. `migrations=False` for the serving worker, which never migrates (app.py's
+    prepare step did): Flask-Migrate imports Alembic and Mako, 39 MB of a process otherwise."""
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
@@ -58,7 +60,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    if migrations:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(ROOT / "migrations"))
     catalogues.compile_stale()  # before the first page: `python app.py` speaks Dutch too
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)

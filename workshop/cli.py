@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask_migrate import upgrade
 
 from . import domain, harvest, links, tags
 from .errors import DomainError
@@ -184,6 +183,8 @@ def organiser_token_line(config) -> str:
 
 def prepare(app: Flask) -> None:
     """Bring the database up to date; on a first start, create the demo session and print links."""
+    from flask_migrate import upgrade  # Alembic: only where migrations run (see create_app)
+
     with app.app_context():
         upgrade()
         click.echo("")

@@ -5,21 +5,29 @@ rendered with raw HTML switched off (markdown-it-py escapes it and refuses `java
 participants' text quoted in a story or a report is escaped so it reads exactly as typed.
 """
 
+import functools
 import re
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 INLINE = re.compile(r"([\\`*_\[\]<>|~&#])")
 LINE_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])", re.MULTILINE)
 
-# CommonMark plus tables and strikethrough; no raw HTML, no images (the page's photos come from
-# the insights, never from an address typed in a story), no bare-URL linking.
-renderer = (
-    MarkdownIt("commonmark", {"html": False, "linkify": False})
-    .enable(["table", "strikethrough"])
-    .disable("image")
-)
+
+@functools.cache
+def renderer():
+    """CommonMark plus tables and strikethrough; no raw HTML, no images (the page's photos come
+    from the insights, never from an address typed in a story), no bare-URL linking.
+
+    Made on the first story rendered: markdown-it is 6 MB that a live session never needs.
+    """
+    from markdown_it import MarkdownIt
+
+    return (
+        MarkdownIt("commonmark", {"html": False, "linkify": False})
+        .enable(["table", "strikethrough"])
+        .disable("image")
+    )
 
 
 def escape(text: str) -> str:
@@ -30,12 +38,12 @@ def escape(text: str) -> str:
 
 def to_html(text: str) -> Markup:
     """A story's Markdown as HTML that is safe to put on a public page."""
-    return Markup(renderer.render(text or ""))
+    return Markup(renderer().render(text or ""))
 
 
 def tokens(text: str):
     """The parsed blocks of a story (for writers that are not HTML, such as the Word report)."""
-    return renderer.parse(text or "")
+    return renderer().parse(text or "")
 
 
 def demote_headings(text: str, below: int) -> str:
