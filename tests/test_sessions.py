@@ -91,6 +91,25 @@ def test_post_is_stored_once_per_client_id(room):
     assert Insight.query.count() == 1
 
 
+def test_a_process_forgets_a_post_it_charged_once_the_post_is_stored(room):
+    """A long event's posts do not pile up in memory: once stored, retries find them by client id.
+
+    One that paid and was then refused stays remembered, so sending it again is not charged twice.
+    """
+    from workshop.domain.insights import charged_client_ids
+
+    session, _, participant = room
+    stored = {"client_id": str(uuid.uuid4()), "table_id": session.tables[0].id, "text": "Goed"}
+    refused = {**stored, "client_id": str(uuid.uuid4()), "text": "x" * 10_000}
+    domain.post_insight(session, participant, stored)
+    with pytest.raises(Invalid):
+        domain.post_insight(session, participant, refused)
+    assert (session.id, participant.id, stored["client_id"]) not in charged_client_ids
+    assert (session.id, participant.id, refused["client_id"]) in charged_client_ids
+    again, created = domain.post_insight(session, participant, dict(stored))
+    assert not created and again.text == "Goed"
+
+
 def test_seq_increases_with_every_visible_change(room):
     session, _, participant = room
     one, _ = post(session, participant)

@@ -127,6 +127,7 @@ def post_insight(
     except IntegrityError:
         # The same client id raced in through another connection or process: answer the stored one.
         db.session.rollback()
+        charged_client_ids.pop(charged, None)
         media.delete(photo_name)
         existing = find_by_client_id(session, client_id)
         if existing is None:
@@ -135,6 +136,9 @@ def post_insight(
     except Exception:
         media.delete(photo_name)  # no file without its insight
         raise
+    # Stored: its retries now find it in the database before paying, so this process forgets it
+    # (else every post of a long event stayed in memory until the 50,000th).
+    charged_client_ids.pop(charged, None)
     made = [changes.InsightChanged(session, insight, was_public=None)]
     if insight.withheld:  # silent mode: walls and phones see the counts move instead
         made.append(changes.CountsChanged(session))
