@@ -137,7 +137,7 @@ def trust_proxy_headers(app: Flask) -> None:
 
 
 def async_mode() -> str:
-    """gevent when the entry point has monkey-patched (app.py), else threads (tests, CLI)."""
+    """gevent in app.py's worker (gunicorn's gevent worker patches it), else threads (tests, CLI)."""
     try:
         from gevent import monkey
 
