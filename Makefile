@@ -51,8 +51,9 @@ test: services $(VENV)/.dev translations lint
 	. ./.test-services.env && $(BIN)/python -m pytest -q -p no:cacheprovider $(SCALEOUT_TESTS)
 
 # Load benchmarks (scripts, not tests; a few minutes; results in bench/results/, see docs/BENCHMARKS.md).
+# The steady load runs back to back against bench/reference_server.py, so its figures are ratios.
 bench: services $(VENV)/.dev translations
-	$(BIN)/python bench/steady_load.py --phones 1000 --walls 2 --rate 20 --duration 60
+	$(BIN)/python bench/versus.py --phones 1000 --rate 20 --duration 60
 	$(BIN)/python bench/join_storm.py --phones 500 --seconds 10
 	$(BIN)/python bench/scaleout.py --processes 4 --sessions 40 --phones 100 --rate 20 --duration 60
 
